@@ -1,0 +1,57 @@
+"""`massagectl`: the command line. Each feature registers its commands from its own module."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from controller import exitcodes
+from controller.errors import (
+    DeviceFault,
+    DeviceRejected,
+    LinkError,
+    MassagerError,
+    ProgramError,
+    ProgramErrors,
+    ProtocolError,
+    SafetyRefusal,
+)
+from controller.cli import device_cmds, program_cmds, run_cmds, safety_cmds, sim_cmds
+
+
+def exit_code_for(err: MassagerError) -> int:
+    """The documented exit code for an expected error."""
+    if isinstance(err, ProgramError | ProgramErrors):
+        return exitcodes.BAD_INPUT
+    if isinstance(err, LinkError | ProtocolError):
+        return exitcodes.LINK
+    if isinstance(err, DeviceFault | DeviceRejected):
+        return exitcodes.DEVICE_FAULT
+    if isinstance(err, SafetyRefusal):
+        return exitcodes.REFUSED
+    return exitcodes.BAD_INPUT
+
+
+class _Group(click.Group):
+    """Turns every expected error into one line on stderr and its exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except MassagerError as err:
+            click.echo(f"massagectl: {err}", err=True)
+            sys.exit(exit_code_for(err))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for wire traces).")
+def main(verbose: int) -> None:
+    """Drive USB foot massagers and massage chairs, run massage programs, and author them."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
+for _module in (device_cmds, program_cmds, run_cmds, safety_cmds, sim_cmds):
+    _module.register(main)
