@@ -1,0 +1,39 @@
+"""Named safety and scale constants, defined once; README's safety section documents them.
+
+Programs are written on a device-independent scale (intensity 0..10, speed 1..5, heat off/low/high);
+the compiler scales them to each device's own ranges. The policy (controller/safety.py) enforces the
+session, intensity, ramp and heat limits on every command, whatever a program says.
+"""
+
+from __future__ import annotations
+
+# Program scale (what program files are written in).
+PROGRAM_INTENSITY_MAX = 10
+PROGRAM_SPEED_MAX = 5
+PROGRAM_HEAT_LEVELS = ("off", "low", "high")  # index = program heat level 0..2
+
+# Session length: automatic soft stop after this by default; configurable up to the hard maximum.
+DEFAULT_SESSION_LIMIT_S = 15 * 60
+HARD_MAX_SESSION_S = 30 * 60
+
+# Intensity and its rate of change, on the program scale (0..10).
+DEFAULT_MAX_INTENSITY = 8
+HARD_MAX_INTENSITY = PROGRAM_INTENSITY_MAX
+LIGHT_PRESSURE_MAX_INTENSITY = 4        # cap for light-pressure conditions (elderly, edema, ...)
+MAX_RAMP_LEVELS_PER_S = 2.0             # no jump of more than 2 program levels per second
+
+# Heat: skin-contact temperature limit (°C); the device's own cutoff sits above it.
+SKIN_CONTACT_MAX_C = 41.0
+DEFAULT_MAX_HEAT_LEVEL = 2              # program heat level: 0 off, 1 low, 2 high
+
+# Minimum rest between two sessions, so a user cannot chain sessions past the session limit.
+MIN_PAUSE_BETWEEN_SESSIONS_S = 5 * 60
+
+# Wire timing the controller uses (firmware_protocol.md §5).
+LEASE_MS = 1500
+LEASE_RENEW_S = 0.3
+KEEPALIVE_S = 0.15
+REPLY_TIMEOUT_S = 0.1
+REPLY_TIMEOUT_SLOW_S = 0.3              # at 9600 baud
+TRIES = 5
+SOFT_STOP_RAMP_MS = 3000
