@@ -8,6 +8,7 @@ import sys
 import click
 
 from controller import exitcodes
+from controller.cli import device_cmds, program_cmds, run_cmds, safety_cmds, sim_cmds
 from controller.errors import (
     DeviceFault,
     DeviceRejected,
@@ -18,7 +19,6 @@ from controller.errors import (
     ProtocolError,
     SafetyRefusal,
 )
-from controller.cli import device_cmds, program_cmds, run_cmds, safety_cmds, sim_cmds
 
 
 def exit_code_for(err: MassagerError) -> int:

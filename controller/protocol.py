@@ -1,0 +1,235 @@
+"""Protocol constants and typed messages, each named once with its section of firmware_protocol.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+# §2.2, §2.3 framing
+PROTOCOL_MAJOR = 1
+PROTOCOL_MINOR = 0
+DELIMITER = 0x00
+HEADER_LEN = 4
+CRC_LEN = 2
+MAX_PAYLOAD = 240
+MIN_BODY = HEADER_LEN + CRC_LEN
+MAX_BODY = HEADER_LEN + MAX_PAYLOAD + CRC_LEN
+MAX_ENCODED = MAX_BODY + 2
+MAX_SET_ENTRIES = 16  # §3.3
+MAX_ZONES = 32  # §3.2
+MODEL_MAX, FIRMWARE_MAX, SERIAL_MAX, ZONE_NAME_MAX = 24, 16, 24, 24  # §3.2, §3.5
+
+
+class MsgType(IntEnum):
+    """§3 message types."""
+
+    HELLO = 0x01
+    SET = 0x02
+    SOFT_STOP = 0x03
+    ESTOP = 0x04
+    HEARTBEAT = 0x05
+    GET_STATUS = 0x06
+    GET_ZONE = 0x07
+    ACK = 0x80
+    HELLO_REPLY = 0x81
+    NAK = 0x82
+    STATUS = 0x83
+    ZONE_INFO = 0x84
+    EVENT = 0x85
+
+
+class NakCode(IntEnum):
+    """§3.6 NAK codes."""
+
+    BAD_CRC = 1
+    MALFORMED = 2
+    UNKNOWN_TYPE = 3
+    BAD_VERSION = 4
+    OUT_OF_RANGE = 5
+    UNSUPPORTED_ZONE = 6
+    UNSUPPORTED_MOTION = 7
+    OVERHEAT = 8
+    BUSY = 9
+    NOT_READY = 10
+    ESTOP_LATCHED = 11
+    SESSION_LIMIT = 12
+    ZONE_STUCK = 13
+
+
+class EventCode(IntEnum):
+    """§3.6 event codes."""
+
+    BUTTON = 1
+    OVERHEAT = 2
+    WATCHDOG = 3
+    FOOT_REMOVED = 4
+    RESET = 5
+    LEASE_EXPIRED = 6
+    SESSION_LIMIT = 7
+    STOPPED = 8
+
+
+class DeviceState(IntEnum):
+    """§3.7 device states."""
+
+    WAITING = 0
+    READY = 1
+    ACTIVE = 2
+    STOPPING = 3
+    SAFE_STOP = 4
+    ESTOP = 5
+    FAULT = 6
+
+
+class FaultFlag(IntEnum):
+    """§3.7 fault flag bits."""
+
+    OVERHEAT = 1 << 0
+    WATCHDOG = 1 << 1
+    SESSION_LIMIT = 1 << 2
+    ZONE_STUCK = 1 << 3
+    ESTOP = 1 << 4
+
+
+FLAG_SIMULATOR = 1 << 0  # §3.2 HELLO_REPLY flags
+FLAG_HEATER = 1 << 1
+ZONE_FLAG_HEATED = 1 << 0  # §3.5
+
+# §3.8 motion ids
+MOTIONS: dict[str, int] = {
+    "none": 0, "roll": 1, "knead": 2, "swing": 3, "stroke": 4,
+    "circle": 5, "press": 6, "pulse": 7, "compress": 8, "vibrate": 9,
+}
+MOTION_NAMES: dict[int, str] = {v: k for k, v in MOTIONS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    major: int = PROTOCOL_MAJOR
+    minor: int = PROTOCOL_MINOR
+
+
+@dataclass(frozen=True, slots=True)
+class SetEntry:
+    """One zone's absolute state in a SET (§3.3)."""
+
+    zone: int
+    motion: int
+    intensity: int
+    speed: int
+    heat: int
+    lease_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetActuators:
+    entries: tuple[SetEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SoftStop:
+    ramp_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class EmergencyStop:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class GetStatus:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class GetZone:
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    acked_type: int
+
+
+@dataclass(frozen=True, slots=True)
+class HelloReply:
+    """§3.2: identity and capabilities."""
+
+    major: int
+    minor: int
+    simulator: bool
+    has_heater: bool
+    boot_count: int
+    reset_cause: int
+    intensity_max: int
+    speed_max: int
+    heat_max: int
+    max_temp_dC: int
+    max_session_s: int
+    watchdog_ms: int
+    max_lease_ms: int
+    motions: tuple[int, ...]
+    zone_count: int
+    model: str
+    firmware: str
+    serial: str
+
+
+@dataclass(frozen=True, slots=True)
+class Nak:
+    code: int
+    detail: int
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneState:
+    zone: int
+    motion: int
+    intensity: int
+    speed: int
+    heat: int
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    state: int
+    faults: int
+    temp_dC: int
+    uptime_ms: int
+    session_s: int
+    invalid_frames: int
+    boot_count: int
+    zones: tuple[ZoneState, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneInfo:
+    index: int
+    zone: int
+    heated: bool
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    code: int
+    arg: int
+
+
+Message = (
+    Hello | SetActuators | SoftStop | EmergencyStop | Heartbeat | GetStatus | GetZone
+    | Ack | HelloReply | Nak | Status | ZoneInfo | Event
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A decoded frame: its sequence number and typed message."""
+
+    seq: int
+    message: Message

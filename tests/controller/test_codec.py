@@ -1,0 +1,158 @@
+"""The host codec against the document's golden vectors, and round-trip/stream properties."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from controller import codec
+from controller.errors import ProtocolError
+from controller.protocol import (
+    MAX_ENCODED,
+    Ack,
+    EmergencyStop,
+    Event,
+    Frame,
+    GetStatus,
+    GetZone,
+    Heartbeat,
+    Hello,
+    HelloReply,
+    Message,
+    Nak,
+    SetActuators,
+    SetEntry,
+    SoftStop,
+    Status,
+    ZoneInfo,
+    ZoneState,
+)
+from tests.protocol_vectors import Vector, load_vectors
+
+VECTORS = load_vectors()
+GOOD = [v for v in VECTORS if v.name != "bad_crc"]
+
+
+def message_from_fields(type_name: str, f: dict) -> Message:
+    """Build the typed message a vector describes."""
+    simple = {"HELLO": Hello, "SOFT_STOP": SoftStop, "GET_ZONE": GetZone, "ACK": Ack, "NAK": Nak,
+              "EVENT": Event, "ZONE_INFO": ZoneInfo, "ESTOP": EmergencyStop, "HEARTBEAT": Heartbeat,
+              "GET_STATUS": GetStatus}
+    if type_name in simple:
+        return simple[type_name](**f)
+    if type_name == "SET":
+        return SetActuators(tuple(SetEntry(**e) for e in f["entries"]))
+    if type_name == "HELLO_REPLY":
+        return HelloReply(**{**f, "motions": tuple(f["motions"])})
+    if type_name == "STATUS":
+        return Status(**{**f, "zones": tuple(ZoneState(**z) for z in f["zones"])})
+    raise AssertionError(type_name)
+
+
+def test_document_has_enough_vectors_of_every_type() -> None:
+    assert len(VECTORS) >= 12
+    assert {v.type for v in VECTORS} >= {"HELLO", "SET", "SOFT_STOP", "ESTOP", "HEARTBEAT", "GET_STATUS",
+                                        "GET_ZONE", "ACK", "HELLO_REPLY", "NAK", "STATUS", "ZONE_INFO",
+                                        "EVENT"}
+
+
+def test_crc_check_value() -> None:
+    assert codec.crc16_ccitt_false(b"123456789") == 0x29B1
+
+
+@pytest.mark.parametrize("vec", GOOD, ids=lambda v: v.name)
+def test_encoder_matches_vector(vec: Vector) -> None:
+    msg = message_from_fields(vec.type, vec.fields)
+    assert codec.encode_body(vec.seq, msg) == vec.body
+    assert codec.encode_frame(vec.seq, msg) == vec.wire
+
+
+@pytest.mark.parametrize("vec", GOOD, ids=lambda v: v.name)
+def test_decoder_matches_vector(vec: Vector) -> None:
+    expected = Frame(vec.seq, message_from_fields(vec.type, vec.fields))
+    assert codec.decode_frame(vec.wire) == expected
+    assert codec.FrameDecoder().feed(vec.wire) == [expected]
+
+
+def test_bad_crc_vector_is_rejected() -> None:
+    (vec,) = [v for v in VECTORS if v.name == "bad_crc"]
+    with pytest.raises(ProtocolError, match="CRC"):
+        codec.decode_frame(vec.wire)
+    decoder = codec.FrameDecoder()
+    (outcome,) = decoder.feed(vec.wire)
+    assert isinstance(outcome, codec.Rejected) and decoder.rejected == 1
+
+
+@pytest.mark.parametrize("offset", range(1, 20))
+def test_stream_split_at_every_offset(offset: int) -> None:
+    stream = b"".join(v.wire for v in GOOD[:3])
+    decoder = codec.FrameDecoder()
+    got = decoder.feed(stream[:offset]) + decoder.feed(stream[offset:])
+    assert [f for f in got if isinstance(f, Frame)] == [codec.decode_frame(v.wire) for v in GOOD[:3]]
+
+
+def test_garbage_then_delimiter_then_frame_recovers() -> None:
+    decoder = codec.FrameDecoder()
+    good = codec.encode_frame(9, Heartbeat())
+    out = decoder.feed(b"\xff" * 10_000 + b"\x00" + good)
+    assert out[-1] == Frame(9, Heartbeat())
+    assert decoder.garbage_bytes >= 10_000 - MAX_ENCODED and decoder.high_water <= MAX_ENCODED
+
+
+def test_oversize_payload_refused() -> None:
+    entries = tuple(SetEntry(1, 1, 1, 1, 1, 100) for _ in range(40))
+    with pytest.raises(ProtocolError, match="MAX_PAYLOAD"):
+        codec.encode_frame(1, SetActuators(entries))
+
+
+# --- properties -------------------------------------------------------------------------------
+
+u8 = st.integers(0, 255)
+u16 = st.integers(0, 0xFFFF)
+names = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz_0123456789"), min_size=1, max_size=24)
+entries = st.builds(SetEntry, u8, u8, u8, u8, u8, u16)
+zone_states = st.builds(ZoneState, u8, u8, u8, u8, u8)
+messages = st.one_of(
+    st.builds(Hello, u8, u8),
+    st.builds(SetActuators, st.lists(entries, min_size=1, max_size=16).map(tuple)),
+    st.builds(SoftStop, u16),
+    st.just(EmergencyStop()), st.just(Heartbeat()), st.just(GetStatus()),
+    st.builds(GetZone, u8), st.builds(Ack, u8), st.builds(Nak, u8, u8), st.builds(Event, u8, u8),
+    st.builds(ZoneInfo, u8, u8, st.booleans(), names),
+    st.builds(Status, u8, u8, st.integers(-32768, 32767), st.integers(0, 2**32 - 1), u16, u16, u16,
+              st.lists(zone_states, max_size=32).map(tuple)),
+    st.builds(HelloReply, u8, u8, st.booleans(), st.booleans(), u16, u8, u8, u8, u8, u16, u16, u16, u16,
+              st.lists(st.integers(1, 15), unique=True).map(lambda m: tuple(sorted(m))), u8,
+              names, names.map(lambda s: s[:16]), names),
+)
+
+
+@given(u8, messages)
+def test_any_message_round_trips(seq: int, msg: Message) -> None:
+    wire = codec.encode_frame(seq, msg)
+    assert 0 not in wire[:-1] and wire[-1] == 0 and len(wire) - 1 <= MAX_ENCODED
+    assert codec.decode_frame(wire) == Frame(seq, msg)
+
+
+@given(st.binary(max_size=300))
+def test_cobs_round_trips_any_bytes(data: bytes) -> None:
+    assert codec.cobs_decode(codec.cobs_encode(data)) == data
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=2000), st.lists(st.integers(1, 64), min_size=1, max_size=50), u8)
+def test_decoder_never_raises_stays_bounded_and_recovers(garbage: bytes, cuts: list[int], seq: int) -> None:
+    good = codec.encode_frame(seq, Heartbeat())
+    stream = garbage + b"\x00" + good
+    decoder = codec.FrameDecoder()
+    out: list[codec.DecodeOutcome] = []
+    pos = 0
+    for cut in cuts * (len(stream) // max(1, sum(cuts)) + 1):
+        out += decoder.feed(stream[pos : pos + cut])
+        assert decoder.buffered <= MAX_ENCODED
+        pos += cut
+        if pos >= len(stream):
+            break
+    out += decoder.feed(stream[pos:])
+    assert out and out[-1] == Frame(seq, Heartbeat())
