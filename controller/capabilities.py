@@ -65,7 +65,8 @@ def sim_profile_capabilities(profile: str) -> DeviceCapabilities:
     try:
         p = PROFILES[profile]
     except KeyError:
-        raise ValueError(f"unknown simulator profile {profile!r}; choose from {', '.join(PROFILES)}") from None
+        choices = ", ".join(PROFILES)
+        raise ValueError(f"unknown simulator profile {profile!r}; choose from {choices}") from None
     return DeviceCapabilities(
         model=p.model,
         firmware=p.firmware,

@@ -165,6 +165,11 @@ def _encode_hello_reply(msg: HelloReply) -> bytes:
             + _pstr(msg.serial, SERIAL_MAX, "serial"))
 
 
+def message_type(msg: Message) -> MsgType:
+    """The §3 type byte of a message."""
+    return _encode_payload(msg)[0]
+
+
 def encode_body(seq: int, msg: Message) -> bytes:
     """The frame body (header, payload, CRC) before COBS (§2.2)."""
     msg_type, payload = _encode_payload(msg)
