@@ -1,0 +1,213 @@
+"""The simulator's own framing: CRC-16/CCITT-FALSE, COBS and a bounded stream decoder (§2).
+
+Pure: bytes in, typed outcomes out. Deliberately independent of the host codec in `controller/`, so a
+symmetric misreading of the document cannot pass the golden vectors on both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from sim.protocol import (
+    CRC_INIT,
+    CRC_LEN,
+    CRC_POLY,
+    FRAME_DELIMITER,
+    HEADER_LEN,
+    MAX_ENCODED,
+    MAX_PAYLOAD,
+    MIN_BODY,
+    PROTOCOL_MAJOR,
+    SEQ_MASK,
+)
+
+_COBS_MAX_CODE = 0xFF
+
+
+def _crc_table() -> tuple[int, ...]:
+    """Precompute the MSB-first CRC table so each byte costs one lookup."""
+    table = []
+    for byte in range(256):
+        crc = byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ CRC_POLY) if crc & 0x8000 else (crc << 1)
+        table.append(crc & 0xFFFF)
+    return tuple(table)
+
+
+_CRC_TABLE = _crc_table()
+
+
+def crc16_ccitt_false(data: bytes, crc: int = CRC_INIT) -> int:
+    """CRC-16/CCITT-FALSE (§2.2): poly 0x1021, init 0xFFFF, unreflected, no final XOR."""
+    for byte in data:
+        crc = ((crc << 8) & 0xFFFF) ^ _CRC_TABLE[((crc >> 8) ^ byte) & 0xFF]
+    return crc
+
+
+class CobsError(ValueError):
+    """A COBS block whose code byte points past the end of the frame (§2.4 step 3)."""
+
+
+def cobs_encode(data: bytes) -> bytes:
+    """COBS-encode `data` (§2.2): the result holds no 0x00 and is never empty."""
+    out = bytearray()
+    block = bytearray()
+    for byte in data:
+        if byte == 0:
+            out.append(len(block) + 1)
+            out += block
+            block.clear()
+            continue
+        block.append(byte)
+        if len(block) == _COBS_MAX_CODE - 1:
+            out.append(_COBS_MAX_CODE)
+            out += block
+            block.clear()
+    out.append(len(block) + 1)
+    out += block
+    return bytes(out)
+
+
+def cobs_decode(encoded: bytes) -> bytes:
+    """Undo COBS for one frame without its delimiter; raises CobsError on a code pointing past the end."""
+    out = bytearray()
+    i = 0
+    end = len(encoded)
+    while i < end:
+        code = encoded[i]
+        if code == 0 or i + code > end:
+            raise CobsError(f"COBS code {code} at offset {i} points past the end ({end})")
+        out += encoded[i + 1 : i + code]
+        i += code
+        if code < _COBS_MAX_CODE and i < end:
+            out.append(0)
+    return bytes(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A frame whose COBS and CRC are good; `ver` and `declared_len` are still to be judged (§2.4 step 5)."""
+
+    ver: int
+    seq: int
+    type: int
+    declared_len: int
+    payload: bytes
+
+
+class BadReason(Enum):
+    """Why a delimited frame was discarded (§2.4 steps 3-4)."""
+
+    COBS = "cobs"
+    SHORT = "short"
+    CRC = "crc"
+
+
+@dataclass(frozen=True, slots=True)
+class BadFrame:
+    """An invalid frame; `seq` is the byte as read when the body reached MIN_BODY (for NAK BAD_CRC)."""
+
+    reason: BadReason
+    seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Garbage:
+    """`n_bytes` discarded because more than MAX_ENCODED arrived with no delimiter (§2.4 step 1)."""
+
+    n_bytes: int
+
+
+Outcome = Frame | BadFrame | Garbage
+
+
+def build_body(seq: int, msg_type: int, payload: bytes, ver: int = PROTOCOL_MAJOR) -> bytes:
+    """Header + payload + big-endian CRC (§2.2); raises ValueError for an oversize payload."""
+    if len(payload) > MAX_PAYLOAD:
+        raise ValueError(f"payload of {len(payload)} bytes exceeds MAX_PAYLOAD {MAX_PAYLOAD}")
+    head = bytes((ver, seq & SEQ_MASK, msg_type, len(payload))) + payload
+    return head + crc16_ccitt_false(head).to_bytes(CRC_LEN, "big")
+
+
+def encode_frame(seq: int, msg_type: int, payload: bytes = b"") -> bytes:
+    """The wire bytes of one frame: COBS(body) then the 0x00 delimiter (§2.2)."""
+    return cobs_encode(build_body(seq, msg_type, payload)) + bytes((FRAME_DELIMITER,))
+
+
+def parse_encoded(encoded: bytes) -> Frame | BadFrame:
+    """Judge one delimited, non-empty frame in the order of §2.4 steps 3-4."""
+    try:
+        body = cobs_decode(encoded)
+    except CobsError:
+        return BadFrame(BadReason.COBS, None)
+    if len(body) < MIN_BODY:
+        return BadFrame(BadReason.SHORT, None)
+    if crc16_ccitt_false(body) != 0:
+        return BadFrame(BadReason.CRC, body[1])
+    payload = body[HEADER_LEN:-CRC_LEN]
+    return Frame(ver=body[0], seq=body[1], type=body[2], declared_len=body[3], payload=payload)
+
+
+def decode_wire(wire: bytes) -> Frame | BadFrame:
+    """Decode exactly one frame given with its trailing delimiter (used by tests and tools)."""
+    if not wire or wire[-1] != FRAME_DELIMITER or FRAME_DELIMITER in wire[:-1]:
+        return BadFrame(BadReason.COBS, None)
+    return parse_encoded(wire[:-1])
+
+
+class StreamDecoder:
+    """Turns arbitrary chunks into outcomes; never holds more than MAX_ENCODED bytes (§2.4 step 1)."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._discarding = False
+        self._discarded = 0
+        self.garbage_bytes = 0
+        self.high_water = 0
+
+    def reset(self) -> None:
+        """Forget any half-received frame, as a device does when it restarts."""
+        self._buf.clear()
+        self._discarding = False
+        self._discarded = 0
+
+    def feed(self, chunk: bytes) -> list[Outcome]:
+        """Consume `chunk` and return every outcome it completes, in order."""
+        out: list[Outcome] = []
+        start = 0
+        while start < len(chunk):
+            stop = chunk.find(FRAME_DELIMITER, start)
+            piece = chunk[start:] if stop < 0 else chunk[start:stop]
+            self._take(piece)
+            if stop < 0:
+                break
+            self._end_frame(out)
+            start = stop + 1
+        return out
+
+    def _take(self, piece: bytes) -> None:
+        """Buffer bytes of the current frame, switching to discard mode on overflow."""
+        if self._discarding:
+            self._discarded += len(piece)
+            return
+        if len(self._buf) + len(piece) > MAX_ENCODED:
+            self._discarding = True
+            self._discarded = len(self._buf) + len(piece)
+            self._buf.clear()
+            return
+        self._buf += piece
+        self.high_water = max(self.high_water, len(self._buf))
+
+    def _end_frame(self, out: list[Outcome]) -> None:
+        """A delimiter arrived: emit the frame, the garbage run it ended, or nothing for an empty frame."""
+        if self._discarding:
+            self.garbage_bytes += self._discarded
+            out.append(Garbage(self._discarded))
+            self._discarding = False
+            self._discarded = 0
+            return
+        if self._buf:
+            out.append(parse_encoded(bytes(self._buf)))
+            self._buf.clear()
