@@ -15,12 +15,15 @@ PROGRAM_HEAT_LEVELS = ("off", "low", "high")  # index = program heat level 0..2
 # Session length: automatic soft stop after this by default; configurable up to the hard maximum.
 DEFAULT_SESSION_LIMIT_S = 15 * 60
 HARD_MAX_SESSION_S = 30 * 60
+MIN_SESSION_LIMIT_S = 60                # a configured session limit below this is a mistake, not a choice
+SHORT_SESSION_LIMIT_S = 10 * 60         # for time-limited conditions (edema: "strength and time limited")
 
 # Intensity and its rate of change, on the program scale (0..10).
 DEFAULT_MAX_INTENSITY = 8
 HARD_MAX_INTENSITY = PROGRAM_INTENSITY_MAX
 LIGHT_PRESSURE_MAX_INTENSITY = 4        # cap for light-pressure conditions (elderly, edema, ...)
 MAX_RAMP_LEVELS_PER_S = 2.0             # no jump of more than 2 program levels per second
+RAMP_TICK_S = 0.5                       # a rise is taken in steps at most this often (see safety.py)
 
 # Heat: skin-contact temperature limit (°C); the device's own cutoff sits above it.
 SKIN_CONTACT_MAX_C = 41.0
