@@ -1,0 +1,76 @@
+"""Session log: JSON Lines of every command, reply, event and state change, with timestamps.
+
+One object per line, always with `t` (seconds since the session began, on the session's clock), `wall`
+(UTC ISO time) and `kind`:
+
+    session  program, program_name, device (model/firmware/serial/simulator), zones {id: name}, total_s
+    state    from, to, error
+    tx / rx  seq, type, fields (the frame's message, device ids and units)
+    event    code, name, arg
+    note     text
+    end      outcome, position_s, error
+
+Written by the command line from the link's trace callback and the session's hooks; read by `report`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from controller.clock import Clock
+from controller.protocol import EventCode, Frame
+
+
+def default_log_dir() -> Path:
+    """$XDG_STATE_HOME/massagectl/logs, i.e. ~/.local/state/massagectl/logs by default."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "massagectl" / "logs"
+
+
+def default_log_path(now: dt.datetime | None = None) -> Path:
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    return default_log_dir() / f"session-{stamp}.jsonl"
+
+
+def frame_record(frame: Frame) -> dict[str, Any]:
+    """A frame as plain JSON data."""
+    fields = dataclasses.asdict(frame.message)  # type: ignore[call-overload]
+    return {"seq": frame.seq, "type": type(frame.message).__name__, "fields": fields}
+
+
+class SessionLog:
+    """Appends records to a JSON Lines file, flushed per line so a crash loses nothing written."""
+
+    def __init__(self, path: Path, clock: Clock) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._clock = clock
+        self._t0 = clock.now()
+        self._file: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+
+    def write(self, kind: str, **fields: Any) -> None:
+        record = {"t": round(self._clock.now() - self._t0, 6),
+                  "wall": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "kind": kind, **fields}
+        self._file.write(json.dumps(record, default=str) + "\n")
+        self._file.flush()
+
+    def trace(self, direction: str, frame: object) -> None:
+        """The link's trace callback."""
+        if isinstance(frame, Frame):
+            record = frame_record(frame)
+            if record["type"] == "Event":
+                code = record["fields"]["code"]
+                name = EventCode(code).name if code in EventCode._value2member_map_ else str(code)
+                self.write("event", code=code, name=name, arg=record["fields"]["arg"])
+            self.write(direction, **record)
+
+    def state(self, to: str, error: str = "", frm: str = "") -> None:
+        self.write("state", to=to, error=error, **({"from": frm} if frm else {}))
+
+    def close(self) -> None:
+        self._file.close()
