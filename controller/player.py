@@ -207,9 +207,9 @@ class Player:
         for request in self.controls.take():
             self._handle_request(request)
         self._handle_events()
-        if self.session.state in (State.RUNNING, State.PAUSED, State.STOPPING):
-            if self.clock.now() - self._last_status >= STATUS_EVERY_S:
-                self._io(self._poll_status)
+        live = self.session.state in (State.RUNNING, State.PAUSED, State.STOPPING)
+        if live and self.clock.now() - self._last_status >= STATUS_EVERY_S:
+            self._io(self._poll_status)
         state = self.session.state
         if state == State.RUNNING:
             self._tick_running()

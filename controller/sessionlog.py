@@ -39,7 +39,7 @@ def default_log_path(now: dt.datetime | None = None) -> Path:
 
 def frame_record(frame: Frame) -> dict[str, Any]:
     """A frame as plain JSON data."""
-    fields = dataclasses.asdict(frame.message)  # type: ignore[call-overload]
+    fields = dataclasses.asdict(frame.message)
     return {"seq": frame.seq, "type": type(frame.message).__name__, "fields": fields}
 
 
