@@ -14,7 +14,9 @@ FOOT = sim_profile_capabilities("foot")
 CHAIR = sim_profile_capabilities("chair")
 
 
-def setting(caps: DeviceCapabilities, zone: str, intensity: int, heat: int = 0, speed: int = 2) -> ZoneSetting:
+def setting(
+    caps: DeviceCapabilities, zone: str, intensity: int, heat: int = 0, speed: int = 2
+) -> ZoneSetting:
     """A ZoneSetting for `zone` on `caps`, as a compiler would make it."""
     z = caps.zone(zone)
     assert z is not None, zone

@@ -88,7 +88,8 @@ def test_a_caution_condition_needs_an_acknowledgement_for_any_program(condition:
 
 def test_an_elderly_user_is_limited_not_refused() -> None:
     result = assess(SLEEP, HealthProfile(age_group="elderly"), acknowledged=False)
-    assert [str(f) for f in _only(result, Level.LIMIT)] == ["LIMITED: intensity at most 4/10: elderly: light pressure"]
+    assert [str(f) for f in _only(result, Level.LIMIT)] == [
+        "LIMITED: intensity at most 4/10: elderly: light pressure"]
     assert not result.refused
 
 

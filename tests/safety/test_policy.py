@@ -41,7 +41,8 @@ def test_the_elderly_age_group_is_the_elderly_condition() -> None:
     assert policy_for(HealthProfile(age_group="elderly")).max_intensity == LIGHT_PRESSURE_MAX_INTENSITY
 
 
-@pytest.mark.parametrize("condition", ["advanced_diabetes", "neuropathy", "beriberi", "pregnancy", "pacemaker"])
+@pytest.mark.parametrize(
+    "condition", ["advanced_diabetes", "neuropathy", "beriberi", "pregnancy", "pacemaker"])
 def test_reduced_sensation_and_manual_conditions_disable_heat(condition: str) -> None:
     policy = policy_for(HealthProfile(conditions=(condition,)))
     assert policy.max_heat_level == 0
