@@ -149,7 +149,7 @@ def _device_zone(
         if zone is not None:
             return zone
     also = f" nor its fallback {declared!r}" if declared else ""
-    hint = "" if declared else f"; or declare a fallback (fallbacks: {{zones: {{{name}: ...}}}})"
+    hint = "" if declared else f"; to run anyway, declare fallbacks: {{zones: {{{name}: <zone>}}}}"
     errors.append(ProgramError(
         f"zone {name!r}{also} is not on {caps.model} (it has: {', '.join(caps.zone_names)}){hint}",
         step=number, step_name=step_name, field=field))
@@ -166,7 +166,7 @@ def _device_motion(
         if candidate and candidate in caps.motions:
             return candidate
     also = f" nor its fallback {declared!r}" if declared else ""
-    hint = "" if declared else f"; or declare a fallback (fallbacks: {{motions: {{{motion}: ...}}}})"
+    hint = "" if declared else f"; to run anyway, declare fallbacks: {{motions: {{{motion}: <motion>}}}}"
     errors.append(ProgramError(
         f"motion {motion!r}{also} is not supported by {caps.model} "
         f"(it has: {', '.join(caps.motions)}){hint}",
@@ -193,7 +193,7 @@ def _device_heat(
         f"{caps.model} has no heater")
     hint = f" (heated zones: {', '.join(where)})" if where and caps.has_heater else ""
     raise ProgramErrors([ProgramError(
-        f"heat {heat!r} asked but {reason}{hint}; or declare fallbacks: {{heat: skip}}",
+        f"heat {heat!r} asked but {reason}{hint}; to run without it, declare fallbacks: {{heat: skip}}",
         step=number, step_name=step_name, field="heat")])
 
 

@@ -51,9 +51,10 @@ class LoadedProgram:
 
     def line_of_step(self, step: int | None, field: str | None = None) -> int:
         """The line of step `step` (or of its `field`); of the steps list when `step` is None."""
-        base: DataPath = self.steps[step - 1] if step and step <= len(self.steps) else ("steps",)
-        path = (*base, field) if field else base
-        return self.source.line_of(path, key=step is None)
+        if step is None or not 1 <= step <= len(self.steps):
+            return self.source.line_of((field or "steps",), key=True)
+        base = self.steps[step - 1]
+        return self.source.line_of((*base, field) if field else base)
 
     def conditions(self) -> tuple[ConditionRef, ...]:
         """Every contraindication and caution, with the line that declares it."""
