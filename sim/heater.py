@@ -1,0 +1,44 @@
+"""The heater plate (§6.4): a first-order thermal model read every control period, with its history."""
+
+from __future__ import annotations
+
+from sim.profiles import Profile
+from sim.protocol import FAULT_CLEAR_MARGIN_DC, HEATER_PERIOD_S
+from sim.thermal import regulation_target_dC, relax
+
+_MAX_U8 = 255
+
+
+class HeaterPlate:
+    """Plate temperature in tenths of °C; `runaway` models a heater stuck on until the cutoff."""
+
+    def __init__(self, profile: Profile, now: float) -> None:
+        self._profile = profile
+        self.temp_dC = float(profile.ambient_dC)
+        self._t = now
+        self.runaway = False
+        self.next_read_t = now + HEATER_PERIOD_S
+        self.history: list[tuple[float, int]] = []
+
+    def advance_to(self, t: float, heat_levels: list[int]) -> None:
+        """Let the plate relax toward the present target up to `t` (targets change only at events)."""
+        target = regulation_target_dC(self._profile, heat_levels, self.runaway)
+        self.temp_dC = relax(self.temp_dC, target, self._profile.thermal_tau_s, t - self._t)
+        self._t = max(self._t, t)
+
+    def read(self, t: float) -> bool:
+        """One control-period reading at `t`; True when above the cutoff temperature."""
+        self.next_read_t = t + HEATER_PERIOD_S
+        reading = round(self.temp_dC)
+        if not self.history or self.history[-1][1] != reading:
+            self.history.append((t, reading))
+        return self.temp_dC > self._profile.max_temp_dC
+
+    @property
+    def temp_c_u8(self) -> int:
+        """Whole °C for EVENT OVERHEAT and NAK OVERHEAT (§3.6)."""
+        return max(0, min(int(self.temp_dC // 10), _MAX_U8))
+
+    def cooled(self) -> bool:
+        """Below max_temp − 3 °C, so a HELLO may leave FAULT (§3.1)."""
+        return self.temp_dC < self._profile.max_temp_dC - FAULT_CLEAR_MARGIN_DC

@@ -1,0 +1,68 @@
+"""Everything the device sends: replies (remembered for duplicates, §4), numbered events (§3.6)."""
+
+from __future__ import annotations
+
+from sim.faults import FaultyChannel
+from sim.messages import AnyMessage, Event, Nak, encode_message
+from sim.protocol import SEQ_MASK, EventCode
+from sim.records import Counters, EventRecord
+
+
+class Outbox:
+    """The device's transmit side; silent from `silent_from` on (the 'awol' fault)."""
+
+    def __init__(self, channel: FaultyChannel, counters: Counters, silent_from: float | None) -> None:
+        self._channel = channel
+        self._counters = counters
+        self._silent_from = silent_from
+        self.events: list[EventRecord] = []
+        self._event_seq = 0
+        self._last: tuple[int, int, bytes] | None = None
+
+    def restart(self) -> None:
+        """After a reset: events count from 0 again and nothing is remembered (§3.6, §4)."""
+        self._event_seq = 0
+        self._last = None
+
+    def forget(self) -> None:
+        """HELLO clears the duplicate memory (§4)."""
+        self._last = None
+
+    def reply(self, seq: int, cmd_type: int, message: AnyMessage, t: float, remember: bool) -> None:
+        """Answer a command with its seq; remember the answer when the header could be trusted."""
+        wire = encode_message(seq, message)
+        self._counters.commands_answered += 1
+        self._counters.naks_sent += isinstance(message, Nak)
+        if remember:
+            self._last = (seq, cmd_type, wire)
+        self._send(wire, t)
+
+    def resend_if_duplicate(self, seq: int, cmd_type: int, t: float) -> bool:
+        """§4: same seq and type as the last answered command → send that answer again."""
+        if self._last is None or self._last[:2] != (seq, cmd_type):
+            return False
+        self._counters.duplicates += 1
+        self._send(self._last[2], t)
+        return True
+
+    def event(self, code: EventCode, arg: int, t: float) -> None:
+        """An unsolicited EVENT carrying the device's own counter in seq (§3.6)."""
+        self.events.append(EventRecord(t, self._event_seq, code, arg))
+        self._counters.events_sent += 1
+        self._send(encode_message(self._event_seq, Event(code, arg)), t)
+        self._event_seq = (self._event_seq + 1) & SEQ_MASK
+
+    def take(self, now: float) -> bytes:
+        return self._channel.pop_ready(now)
+
+    def next_ready(self) -> float | None:
+        return self._channel.next_ready()
+
+    def clear(self) -> None:
+        self._channel.clear()
+
+    def _send(self, wire: bytes, t: float) -> None:
+        if self._silent_from is not None and t >= self._silent_from:
+            self._counters.frames_silenced += 1
+            return
+        self._channel.push(wire, t)

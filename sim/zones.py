@@ -1,0 +1,128 @@
+"""The device's actuators: each zone's present values and lease, logging every change to the timeline."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sim.messages import SetEntry, ZoneState
+from sim.profiles import Profile, SimZone
+from sim.protocol import RAMP_UPDATE_S
+from sim.records import MOTION_NAMES, TimelineEntry
+
+
+@dataclass(slots=True)
+class Ramp:
+    """A soft stop in progress (§6.7): each zone falls linearly from `initial` to 0 by `end_t`."""
+
+    start_t: float
+    end_t: float
+    initial: dict[int, int]
+    tick: int = 1
+
+    @property
+    def next_t(self) -> float:
+        """The next update, every RAMP_UPDATE_S from the start, and exactly at the end."""
+        return min(self.start_t + self.tick * RAMP_UPDATE_S, self.end_t)
+
+    def levels_at(self, t: float) -> dict[int, int]:
+        """Each zone's intensity at `t`, rounded up so no zone stops before the ramp ends."""
+        remaining = max(0.0, (self.end_t - t) / (self.end_t - self.start_t))
+        return {zid: math.ceil(start * remaining - 1e-9) for zid, start in self.initial.items()}
+
+
+@dataclass(slots=True)
+class _Zone:
+    info: SimZone
+    motion: int = 0
+    intensity: int = 0
+    speed: int = 0
+    heat: int = 0
+    lease_deadline: float | None = None
+
+    @property
+    def is_on(self) -> bool:
+        return self.intensity > 0 or self.heat > 0
+
+
+class ZoneBank:
+    """Every zone of one device, in ZONE_INFO order; the only place actuator values change."""
+
+    def __init__(self, profile: Profile) -> None:
+        self._zones = [_Zone(z) for z in profile.zones]
+        self._by_id = {z.info.id: z for z in self._zones}
+        self.timeline: list[TimelineEntry] = []
+
+    def apply(self, entry: SetEntry, t: float) -> None:
+        """Set one zone absolutely (§3.3) and start its lease unless it is now off (§6.2)."""
+        zone = self._by_id[entry.zone]
+        self._change(zone, t, "set", entry.motion, entry.intensity, entry.speed, entry.heat)
+        zone.lease_deadline = None if entry.is_off else t + entry.lease_ms / 1000
+
+    def all_off(self, t: float, cause: str) -> None:
+        """Every actuator and the heater off at once; leases end with them."""
+        for zone in self._zones:
+            self._off(zone, t, cause)
+
+    def heaters_off(self, t: float, cause: str) -> None:
+        """Heat to 0 on every zone, motion untouched (soft stop §6.7)."""
+        for z in self._zones:
+            self._change(z, t, cause, z.motion, z.intensity, z.speed, 0)
+
+    def set_intensity(self, zone_id: int, intensity: int, t: float, cause: str) -> None:
+        """Lower one zone's intensity (ramp); at 0 the zone is off entirely."""
+        z = self._by_id[zone_id]
+        if intensity <= 0:
+            self._off(z, t, cause)
+        else:
+            self._change(z, t, cause, z.motion, intensity, z.speed, z.heat)
+
+    def clear_leases(self) -> None:
+        """Leases do not apply during a soft stop (§6.7)."""
+        for zone in self._zones:
+            zone.lease_deadline = None
+
+    def next_lease_deadline(self) -> float | None:
+        """The earliest running lease, or None."""
+        deadlines = [z.lease_deadline for z in self._zones if z.lease_deadline is not None]
+        return min(deadlines) if deadlines else None
+
+    def expire_leases(self, t: float) -> list[int]:
+        """Turn off every zone whose lease ran out by `t`; returns their ids, in zone order."""
+        expired = [z for z in self._zones if z.lease_deadline is not None and z.lease_deadline <= t]
+        for zone in expired:
+            self._off(zone, t, "lease")
+        return [z.info.id for z in expired]
+
+    def any_on(self) -> bool:
+        return any(z.is_on for z in self._zones)
+
+    def intensities(self) -> dict[int, int]:
+        """Present intensity of every moving zone, by id."""
+        return {z.info.id: z.intensity for z in self._zones if z.intensity > 0}
+
+    def heat_levels(self) -> list[int]:
+        return [z.heat for z in self._zones]
+
+    def states(self) -> tuple[ZoneState, ...]:
+        """STATUS entries (§3.4), in ZONE_INFO order."""
+        return tuple(
+            ZoneState(z.info.id, z.motion, z.intensity, z.speed, z.heat) for z in self._zones
+        )
+
+    def _off(self, zone: _Zone, t: float, cause: str) -> None:
+        self._change(zone, t, cause, 0, 0, 0, 0)
+        zone.lease_deadline = None
+
+    def _change(
+        self, zone: _Zone, t: float, cause: str, motion: int, intensity: int, speed: int, heat: int
+    ) -> None:
+        """Write new values, logging a timeline entry only when something actually changed."""
+        new = (motion, intensity, speed, heat)
+        if new == (zone.motion, zone.intensity, zone.speed, zone.heat):
+            return
+        zone.motion, zone.intensity, zone.speed, zone.heat = new
+        self.timeline.append(TimelineEntry(
+            t=t, zone=zone.info.name, zone_id=zone.info.id, intensity=intensity,
+            motion=MOTION_NAMES.get(motion, str(motion)), speed=speed, heat=heat, cause=cause,
+        ))
