@@ -1,9 +1,195 @@
-"""Commands of `massagectl` for the program feature."""
+"""Commands of `massagectl` for the program feature: list, validate, show, plot, schema, new.
+
+Program modules (pydantic, rich, matplotlib) are imported inside each command so `massagectl --help`
+stays fast. Every expected error is a ProgramError/ProgramErrors, which the group turns into exit 2.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
+
+from controller import exitcodes
+
+if TYPE_CHECKING:
+    from controller.capabilities import DeviceCapabilities
+    from controller.program.library import CatalogEntry
+    from controller.program.loader import LoadedProgram
+    from controller.timeline import Timeline
+
+PROFILES = ("foot", "chair")
+_SKIPPED_SUFFIXES = (".py", ".pyc", ".pyo", ".md")
+
+_dir_option = click.option(
+    "--dir", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+    help="Also look for programs in this folder (searched before the user folder; repeatable).",
+)
+_profile_option = click.option(
+    "--profile", type=click.Choice(PROFILES), default="foot", show_default=True,
+    help="Simulator profile whose capabilities the program is compiled for.",
+)
 
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the `massagectl` group."""
+    for command in (list_cmd, validate_cmd, show_cmd, plot_cmd, schema_cmd, new_cmd):
+        group.add_command(command)
+
+
+def _session_limit(text: str | None) -> int:
+    """The --session-limit option in seconds, bounded by the hard maximum."""
+    from controller.errors import ProgramErrors
+    from controller.limits import DEFAULT_SESSION_LIMIT_S, HARD_MAX_SESSION_S
+    from controller.program.diagnostics import UnplacedProgramError as Unplaced
+    from controller.program.duration import parse_duration
+
+    if text is None:
+        return DEFAULT_SESSION_LIMIT_S
+    try:
+        seconds = parse_duration(text)
+    except ValueError as err:
+        raise ProgramErrors([Unplaced(f"--session-limit: {err}")]) from None
+    return min(seconds, HARD_MAX_SESSION_S)
+
+
+def _load(ref: str, dirs: Sequence[Path]) -> LoadedProgram:
+    from controller.program.library import program_folders, resolve_program
+
+    return resolve_program(ref, program_folders(dirs))
+
+
+def _compile(loaded: LoadedProgram, profile: str) -> tuple[Timeline, DeviceCapabilities]:
+    from controller.capabilities import sim_profile_capabilities
+    from controller.program.check import compile_loaded
+
+    caps = sim_profile_capabilities(profile)
+    return compile_loaded(loaded, caps), caps
+
+
+@click.command("list")
+@_dir_option
+def list_cmd(dirs: tuple[Path, ...]) -> None:
+    """List the built-in and user programs (user folder: $XDG_CONFIG_HOME/massagectl/programs)."""
+    from controller.program.library import duplicate_ids, program_folders, scan_folder
+    from controller.program.views import catalog_table, console
+
+    entries: list[CatalogEntry] = []
+    for folder in program_folders(dirs):
+        entries += scan_folder(folder)
+    console().print(catalog_table(entries))
+    problems = [e for entry in entries for e in entry.errors] + duplicate_ids(entries)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        sys.exit(exitcodes.BAD_INPUT)
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--profile", "profiles", multiple=True, type=click.Choice(PROFILES),
+              help="Check against this simulator profile only (repeatable; default: all).")
+@click.option("--session-limit", metavar="DURATION",
+              help="Session limit to check the length against (default 15m, at most 30m).")
+def validate_cmd(files: tuple[Path, ...], profiles: tuple[str, ...], session_limit: str | None) -> None:
+    """Check program files; print every error as FILE:LINE: step N (name): field: message."""
+    from controller.capabilities import sim_profile_capabilities
+    from controller.program.validate import expand_files, validate_file
+
+    limit_s = _session_limit(session_limit)
+    devices = [sim_profile_capabilities(p) for p in profiles or PROFILES]
+    paths, skipped = expand_files(files, _SKIPPED_SUFFIXES)
+    for path in skipped:
+        click.echo(f"{path}: skipped (not a program file)", err=True)
+    failed = 0
+    for path in paths:
+        errors, summary = validate_file(path, devices, limit_s)
+        for error in errors:
+            click.echo(str(error), err=True)
+        if not errors:
+            click.echo(f"{path}: ok ({summary})")
+        failed += bool(errors)
+    if not paths:
+        click.echo("massagectl: no program files to validate", err=True)
+    if failed or not paths:
+        sys.exit(exitcodes.BAD_INPUT)
+
+
+@click.command("show")
+@click.argument("program")
+@_profile_option
+@_dir_option
+def show_cmd(program: str, profile: str, dirs: tuple[Path, ...]) -> None:
+    """Show a program (a name or a file) as a timeline table for a device profile."""
+    from controller.program.views import console, program_header, timeline_table
+
+    loaded = _load(program, dirs)
+    timeline, caps = _compile(loaded, profile)
+    out = console()
+    out.print(program_header(loaded, caps))
+    out.print(timeline_table(timeline, caps))
+
+
+@click.command("plot")
+@click.argument("program")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Image file to write: .png or .svg.")
+@_profile_option
+@_dir_option
+def plot_cmd(program: str, output: Path, profile: str, dirs: tuple[Path, ...]) -> None:
+    """Draw a program: zones as lanes over time, intensity as height and colour, heat marked."""
+    from controller.errors import ProgramErrors
+    from controller.program.diagnostics import UnplacedProgramError as Unplaced
+    from controller.program.plot import PLOT_SUFFIXES, plot_timeline
+
+    if output.suffix.lower() not in PLOT_SUFFIXES:
+        raise ProgramErrors([Unplaced(f"{output}: can draw .png or .svg files only")])
+    timeline, caps = _compile(_load(program, dirs), profile)
+    try:
+        plot_timeline(timeline, caps, output)
+    except OSError as err:
+        raise ProgramErrors([Unplaced(f"{output}: cannot write: {err.strerror}")]) from None
+    click.echo(f"wrote {output}")
+
+
+@click.command("schema")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the schema to this file instead of standard output.")
+def schema_cmd(output: Path | None) -> None:
+    """Print the JSON Schema of program files, for editors' YAML support."""
+    from controller.program.authoring import program_json_schema
+
+    text = json.dumps(program_json_schema(), indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@click.command("new")
+@click.argument("name")
+@click.option("-o", "--output", help="File to write (default NAME.yaml; '-' for standard output).")
+@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+def new_cmd(name: str, output: str | None, force: bool) -> None:
+    """Write a commented starter program called NAME that validates as it is."""
+    from controller.errors import ProgramErrors
+    from controller.program.authoring import starter_program
+    from controller.program.diagnostics import UnplacedProgramError as Unplaced
+
+    target = output or f"{name}.yaml"
+    try:
+        text = starter_program(name, None if target == "-" else target)
+    except ValueError as err:
+        raise ProgramErrors([Unplaced(str(err))]) from None
+    if target == "-":
+        click.echo(text, nl=False)
+        return
+    path = Path(target)
+    if path.exists() and not force:
+        raise ProgramErrors([Unplaced(f"{path} exists; use --force to overwrite it")])
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {path}; check it with: massagectl validate {path}")

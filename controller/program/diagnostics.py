@@ -47,6 +47,13 @@ _EXPECTED = {
 }
 
 
+class UnplacedProgramError(ProgramError):
+    """A program problem tied to no line of a file (an unknown name, a bad option): just the message."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
 def step_paths(data: Any) -> list[tuple[Path, str | None]]:
     """Path and name of every step, numbered in file order (steps inside repeat blocks included)."""
     found: list[tuple[Path, str | None]] = []

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from controller.errors import ProgramError, ProgramErrors
+from controller.program.diagnostics import UnplacedProgramError
 from controller.program.loader import LoadedProgram, load_program_file
 from programs import PROGRAMS_DIR
 
@@ -25,13 +26,6 @@ PROGRAM_SUFFIXES = (".yaml", ".yml")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 Origin = Literal["dir", "user", "built-in"]
-
-
-class ProgramLookupError(ProgramError):
-    """A program name that names nothing usable; not tied to a line of any file."""
-
-    def __str__(self) -> str:
-        return self.message
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +71,7 @@ def program_folders(
 def scan_folder(folder: ProgramFolder) -> list[CatalogEntry]:
     """Every program file in `folder` (not recursive), loaded or with its errors; sorted by name."""
     if folder.origin == "dir" and not folder.path.is_dir():
-        raise ProgramErrors([ProgramLookupError(f"{folder.path}: no such program folder")])
+        raise ProgramErrors([UnplacedProgramError(f"{folder.path}: no such program folder")])
     if not folder.path.is_dir():
         return []
     entries = []
@@ -125,7 +119,7 @@ def resolve_program(ref: str, folders: Sequence[ProgramFolder]) -> LoadedProgram
     if looks_like_path(ref):
         return load_program_file(Path(ref).expanduser())
     if not _NAME_RE.match(ref):
-        raise ProgramErrors([ProgramLookupError(
+        raise ProgramErrors([UnplacedProgramError(
             f"{ref!r} is neither a program name (lower-case letters, digits, - and _) nor a file path")])
     known: list[str] = []
     for folder in folders:
@@ -138,5 +132,5 @@ def resolve_program(ref: str, folders: Sequence[ProgramFolder]) -> LoadedProgram
         known += [e.id for e in entries if e.id]
     close = difflib.get_close_matches(ref, sorted(set(known)), n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise ProgramErrors([ProgramLookupError(
+    raise ProgramErrors([UnplacedProgramError(
         f"no program named {ref!r}{hint} (`massagectl list` shows them all)")])

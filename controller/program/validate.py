@@ -1,0 +1,46 @@
+"""The `validate` command's core: which files to check, and every problem each one has."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from controller.capabilities import DeviceCapabilities
+from controller.errors import ProgramError, ProgramErrors
+from controller.program.check import check_program
+from controller.program.duration import format_duration
+from controller.program.library import PROGRAM_SUFFIXES
+from controller.program.loader import load_program_file
+
+
+def expand_files(
+    paths: Sequence[Path], skipped_suffixes: Sequence[str]
+) -> tuple[list[Path], list[Path]]:
+    """Files to validate (a folder stands for its .yaml/.yml files) and files skipped as not programs.
+
+    `validate programs/*` then works although the folder also holds Python files.
+    """
+    files: list[Path] = []
+    skipped: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix in PROGRAM_SUFFIXES)
+        elif path.suffix in skipped_suffixes:
+            skipped.append(path)
+        else:
+            files.append(path)
+    return files, skipped
+
+
+def validate_file(
+    path: Path, devices: Sequence[DeviceCapabilities], session_limit_s: int
+) -> tuple[list[ProgramError], str]:
+    """Every error in the program file at `path` (format, then compiling for each device), and a summary."""
+    try:
+        loaded = load_program_file(path)
+    except ProgramErrors as err:
+        return err.errors, ""
+    errors = check_program(loaded, devices, session_limit_s=session_limit_s)
+    program = loaded.program
+    models = ", ".join(d.model for d in devices)
+    return errors, f"{program.id}, {format_duration(program.total_s)}, runs on {models}"

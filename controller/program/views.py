@@ -1,0 +1,89 @@
+"""Rich renderings of programs for the terminal: the catalogue, a program's header, its timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from controller.capabilities import DeviceCapabilities
+from controller.program.duration import format_duration
+from controller.program.library import CatalogEntry
+from controller.program.loader import LoadedProgram
+from controller.timeline import Command, Timeline
+
+
+def console() -> Console:
+    """The console commands print to (no colour when not a terminal, wide enough for tables)."""
+    return Console(width=None if Console().is_terminal else 140)
+
+
+def catalog_table(entries: Sequence[CatalogEntry]) -> Table:
+    """Every program found, with where it comes from; later ones with a taken id are marked."""
+    table = Table("id", "name", "class", "length", "from", "file", title="Programs")
+    first: dict[str, CatalogEntry] = {}
+    for entry in entries:
+        if entry.loaded is None:
+            table.add_row("—", Text("invalid: see below", style="red"), "", "",
+                          entry.folder.origin, str(entry.file))
+            continue
+        p = entry.loaded.program
+        taken = first.setdefault(p.id, entry) is not entry
+        origin = entry.folder.origin + (f" (hidden by {first[p.id].file})" if taken else "")
+        table.add_row(p.id, p.name, p.intensity_class, format_duration(p.total_s), origin,
+                      str(entry.file))
+    return table
+
+
+def program_header(loaded: LoadedProgram, caps: DeviceCapabilities) -> Group:
+    """Name, description, device and the program's contraindications and cautions."""
+    p = loaded.program
+    lines = [
+        Text(f"{p.name} ({p.id}) — {p.intensity_class}, on {caps.model}", style="bold"),
+        Text(p.description),
+    ]
+    forbidden = [c.condition for c in loaded.conditions() if c.kind == "contraindication"]
+    if forbidden:
+        lines.append(Text("Not for: " + ", ".join(forbidden), style="yellow"))
+    for ref in loaded.conditions():
+        if ref.kind == "caution":
+            lines.append(Text(f"Caution, {ref.condition}: {ref.note or 'take care'}", style="yellow"))
+    return Group(*lines)
+
+
+def timeline_table(timeline: Timeline, caps: DeviceCapabilities) -> Table:
+    """One row per command: when, how long, which step, and the zones' settings in device levels."""
+    table = Table(
+        "start", "duration", "step", "zones", "motion",
+        f"intensity\n(0..{caps.intensity_max})", f"speed\n(1..{caps.speed_max})",
+        f"heat\n(0..{caps.heat_max})",
+        title=f"{timeline.program_name} on {timeline.device_model}",
+        caption=f"total {format_duration(timeline.total_s)} ({timeline.total_s:g} s), "
+                f"{len(timeline.commands)} commands",
+    )
+    for command in timeline.commands:
+        table.add_row(*_row(command))
+    return table
+
+
+def _row(command: Command) -> tuple[str, ...]:
+    settings = command.settings
+    motions = sorted({s.motion for s in settings})
+    heated = [f"{s.heat} {s.zone}" for s in settings if s.heat]
+    return (
+        _clock(command.start_s),
+        format_duration(command.duration_s),
+        f"{command.step} {command.step_name}",
+        ", ".join(s.zone for s in settings),
+        ", ".join(motions),
+        ", ".join(sorted({str(s.intensity) for s in settings})),
+        ", ".join(sorted({str(s.speed) for s in settings})),
+        ", ".join(heated) or "off",
+    )
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
