@@ -452,16 +452,16 @@ def _clamp_findings(
             for kind in changed:
                 steps[kind].add(original.step)
     heat = PROGRAM_HEAT_LEVELS[policy.max_heat_level]
-    per_zone = f" (per zone: {dict(policy.zone_max_intensity)})" if policy.zone_max_intensity else ""
+    per_zone = f", per zone {dict(policy.zone_max_intensity)}" if policy.zone_max_intensity else ""
     why = {
-        "intensity": f"intensity held to {policy.max_intensity}/{PROGRAM_INTENSITY_MAX}{per_zone}: "
-        f"{policy.intensity_reason}",
-        "heat": f"heat {'removed' if heat == 'off' else 'held to ' + heat}: {policy.heat_reason}"
-        " (and off on zones without a heater)",
-        "speed": f"speed held to the device's maximum {caps.speed_max}",
-        "zone": f"zones the {caps.model} does not report are dropped",
+        "intensity": f"intensity lowered to {policy.max_intensity}/{PROGRAM_INTENSITY_MAX}{per_zone} "
+        f"({policy.intensity_reason})",
+        "heat": f"heat {'removed' if heat == 'off' else 'lowered to ' + heat} ({policy.heat_reason}; "
+        "always off on zones without a heater)",
+        "speed": f"speed lowered to the device's maximum {caps.speed_max}",
+        "zone": f"zones the {caps.model} does not report dropped",
     }
-    return [Finding(Level.LIMIT, f"{why[k]}; program steps {_ranges(sorted(v))}")
+    return [Finding(Level.LIMIT, f"program steps {_ranges(sorted(v))}: {why[k]}")
             for k, v in steps.items() if v]
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from hypothesis import strategies as st
 
 from controller.capabilities import DeviceCapabilities, sim_profile_capabilities
 from controller.health import CONDITIONS, HealthProfile, PersonalLimits
+from controller.limits import PROGRAM_INTENSITY_MAX, RAMP_TICK_S
+from controller.safety import SafetyPolicy
 from controller.timeline import Command, Timeline, ZoneSetting
 
 FOOT = sim_profile_capabilities("foot")
@@ -89,3 +92,53 @@ def timelines(draw: st.DrawFn, caps: DeviceCapabilities) -> Timeline:
     durations = draw(st.lists(
         st.one_of(st.floats(0.05, 5.0), st.integers(1, 900).map(float)), min_size=count, max_size=count))
     return timeline(caps, *((d, draw(zone_settings(caps))) for d in durations))
+
+
+# ---- the rules, derived again here rather than imported, so a bug in the policy cannot hide itself ----
+
+
+def ramp_of(caps: DeviceCapabilities, policy: SafetyPolicy) -> tuple[float, int]:
+    rate = policy.ramp_levels_per_s * caps.intensity_max / PROGRAM_INTENSITY_MAX
+    return rate, max(1, math.floor(rate * RAMP_TICK_S + 1e-6))
+
+
+def max_rise(held_s: float, caps: DeviceCapabilities, policy: SafetyPolicy) -> int:
+    rate, step = ramp_of(caps, policy)
+    return math.floor(min(rate * held_s, step) + 1e-6)
+
+
+def _intensity_cap(caps: DeviceCapabilities, policy: SafetyPolicy, zone: str) -> int:
+    level = policy.intensity_cap(zone)
+    return 0 if level == 0 else max(1, math.floor(level * caps.intensity_max / 10 + 0.5 + 1e-9))
+
+
+def _heat_cap(caps: DeviceCapabilities, policy: SafetyPolicy, zone_id: int) -> int:
+    zone = caps.zone_by_id(zone_id)
+    if zone is None or not zone.heated or policy.max_heat_level == 0:
+        return 0
+    return math.ceil(policy.max_heat_level * caps.heat_max / 2)
+
+
+def assert_within_limits(
+    settings_: tuple[ZoneSetting, ...], caps: DeviceCapabilities, policy: SafetyPolicy
+) -> None:
+    for s in settings_:
+        assert caps.zone_by_id(s.zone_id) is not None
+        assert 0 <= s.intensity <= min(caps.intensity_max, _intensity_cap(caps, policy, s.zone))
+        assert 0 <= s.heat <= min(caps.heat_max, _heat_cap(caps, policy, s.zone_id))
+        assert 0 <= s.speed <= caps.speed_max
+
+
+def levels(command: Command | None) -> dict[int, int]:
+    return {s.zone_id: s.intensity for s in command.settings} if command else {}
+
+
+def assert_ramp_holds(commands: tuple[Command, ...], caps: DeviceCapabilities, policy: SafetyPolicy) -> None:
+    """Between consecutive commands no zone rises by more than the hold before it allows."""
+    previous: Command | None = None
+    for command in commands:
+        held_s = previous.duration_s if previous else math.inf
+        before = levels(previous)
+        for s in command.settings:
+            assert s.intensity - before.get(s.zone_id, 0) <= max_rise(held_s, caps, policy)
+        previous = command
