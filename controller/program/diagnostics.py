@@ -33,10 +33,19 @@ _VOCABULARY: dict[str, tuple[str, tuple[str, ...]]] = {
     "zones": ("zone", ZONE_NAMES),
     "travel": ("zone", ZONE_NAMES),
     "motion": ("motion", MOTION_NAMES),
+    "motions": ("motion", MOTION_NAMES),
     "contraindications": ("condition", CONDITION_NAMES),
     "condition": ("condition", CONDITION_NAMES),
     "heat": ("heat level", HEAT_NAMES),
     "intensity_class": ("intensity class", ("light", "medium", "deep")),
+    "fallbacks.heat": ("heat fallback", ("error", "skip")),
+}
+# Keys that belong to another kind of step, and what to write instead.
+_OTHER_KIND = {
+    "duration": "a travel step gives the time at each zone with 'each'",
+    "each": "'each' belongs to travel steps; a plain step has 'duration'",
+    "zones": "a travel step lists its zones under 'travel'",
+    "steps": "'steps' belongs to repeat blocks, which need 'repeat: N'",
 }
 _EXPECTED = {
     "intensity": "a whole number 0..10 or a ramp like {from: 2, to: 6}",
@@ -87,12 +96,26 @@ def program_errors(
     details = err.errors(include_url=False)
     steps = step_paths(data)
     raw = [(_raw_path(d["loc"]), d) for d in details]
+    misspelt = _misspelt_keys(raw)
     errors = [
         _located(path, detail, steps, source, file)
         for path, detail in raw
-        if not _is_follow_on(path, detail, [p for p, _ in raw])
+        if not _is_follow_on(path, detail, [p for p, _ in raw]) and path not in misspelt
     ]
     return sorted(errors, key=lambda e: (e.line or 0))
+
+
+def _misspelt_keys(raw: list[tuple[Path, ErrorDetails]]) -> set[Path]:
+    """Paths of missing keys that an unknown key beside them is a misspelling of (one error, not two)."""
+    missing = {path for path, d in raw if d["type"] == "missing"}
+    found = set()
+    for path, detail in raw:
+        if detail["type"] == "extra_forbidden":
+            allowed = _allowed_keys(_context_model(detail["loc"]))
+            close = difflib.get_close_matches(str(path[-1]), allowed, n=1, cutoff=0.6)
+            if close and (*path[:-1], close[0]) in missing:
+                found.add((*path[:-1], close[0]))
+    return found
 
 
 def _is_follow_on(path: Path, detail: ErrorDetails, all_paths: list[Path]) -> bool:
@@ -121,10 +144,12 @@ def _located(
     number, name, step_path = _step_of(path, steps)
     field_parts = [p for p in path[len(step_path):] if isinstance(p, str)]
     kind = detail["type"]
-    key_error = kind in ("extra_forbidden", "missing") or detail["loc"][-1] == "[key]"
+    key_error = kind in ("extra_forbidden", "missing") or detail["loc"][-1:] == ("[key]",)
     line = source.line_of(path[:-1] if kind == "missing" else path, key=key_error and kind != "missing")
     message = _message(detail, _context_model(detail["loc"]), field_parts)
-    field = None if kind in ("extra_forbidden", "missing") else ".".join(field_parts) or None
+    if kind in ("extra_forbidden", "missing"):
+        field_parts = field_parts[:-1]  # the key itself is named in the message
+    field = ".".join(field_parts) or None
     return ProgramError(message, file=file, line=line, step=number, step_name=name, field=field)
 
 
@@ -155,11 +180,17 @@ def _message(detail: ErrorDetails, cls: type[BaseModel], field_parts: list[str])
     field = field_parts[-1] if field_parts else ""
     if kind == "extra_forbidden":
         key = detail["loc"][-1]
-        return f"unknown key {key!r}" + suggest(key, _allowed_keys(cls))
+        allowed = _allowed_keys(cls)
+        if key in _OTHER_KIND and cls in (model.PlainStep, model.TravelStep, model.RepeatBlock):
+            return f"unknown key {key!r} here: {_OTHER_KIND[str(key)]}"
+        return f"unknown key {key!r}" + suggest(key, allowed)
     if kind == "missing":
         return f"missing required key {detail['loc'][-1]!r}"
     if kind == "literal_error":
-        return _literal_message(field, value, detail)
+        joined = ".".join(field_parts)
+        vocabulary = joined if joined in _VOCABULARY else next(
+            (p for p in reversed(field_parts) if p in _VOCABULARY), field)
+        return _literal_message(vocabulary, value, detail)
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return _range_message(field, value)
     if kind == "value_error":
@@ -214,6 +245,8 @@ def _shape_message(kind: str, field: str, value: Any, detail: ErrorDetails) -> s
     if kind == "string_type":
         return f"must be text, got {_shown(value)}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
+        if not field:
+            return f"a step must be a mapping of keys (duration, zones, motion, ...), got {_shown(value)}"
         return f"must be a mapping of keys, got {_shown(value)}"
     if kind in ("tuple_type", "list_type"):
         return f"must be a list, got {_shown(value)}"

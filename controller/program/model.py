@@ -16,9 +16,9 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
-    model_validator,
 )
 
 from controller.limits import PROGRAM_INTENSITY_MAX, PROGRAM_SPEED_MAX
@@ -216,15 +216,27 @@ class Program(_Frozen):
         min_length=1, max_length=MAX_STEPS, description="The steps, in order."
     )
 
-    @model_validator(mode="after")
-    def _conditions_listed_once(self) -> Program:
-        cautioned = [c.condition for c in self.cautions]
-        for condition in (*self.contraindications, *cautioned):
-            both = condition in self.contraindications and condition in cautioned
-            if both or [*self.contraindications, *cautioned].count(condition) > 1:
-                how = "as both a contraindication and a caution" if both else "twice"
-                raise ValueError(f"condition {condition!r} is listed {how}")
-        return self
+    @field_validator("contraindications")
+    @classmethod
+    def _contraindications_once(cls, conditions: tuple[str, ...]) -> tuple[str, ...]:
+        for condition in conditions:
+            if conditions.count(condition) > 1:
+                raise ValueError(f"condition {condition!r} is listed twice")
+        return conditions
+
+    @field_validator("cautions")
+    @classmethod
+    def _cautions_once(cls, cautions: tuple[Caution, ...], info: ValidationInfo) -> tuple[Caution, ...]:
+        named = [c.condition for c in cautions]
+        forbidden = info.data.get("contraindications", ())
+        for condition in named:
+            if condition in forbidden:
+                raise ValueError(
+                    f"condition {condition!r} is both a contraindication and a caution; keep one"
+                )
+            if named.count(condition) > 1:
+                raise ValueError(f"condition {condition!r} is listed twice")
+        return cautions
 
     @property
     def total_s(self) -> int:

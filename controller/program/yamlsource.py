@@ -64,6 +64,9 @@ def _syntax_error(err: yaml.YAMLError, file: str) -> ProgramError:
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
     context = getattr(err, "context", None)
     detail = problem + (f" {context}" if context else "")
+    context_mark = getattr(err, "context_mark", None)
+    if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
+        detail += f" started on line {context_mark.line + 1}"
     if mark is None:
         return ProgramError(f"YAML syntax error: {detail}", file=file, line=1)
     message = f"YAML syntax error (column {mark.column + 1}): {detail}"
@@ -73,12 +76,15 @@ def _syntax_error(err: yaml.YAMLError, file: str) -> ProgramError:
 def _check_events(text: str, file: str) -> None:
     """Refuse tags, anchors, aliases, several documents and deep nesting before composing any node."""
     errors: list[ProgramError] = []
+    reported: set[str] = set()  # one line per kind of problem: an alias bomb is one problem
     depth = documents = 0
     try:
         for count, event in enumerate(yaml.parse(text, Loader=yaml.SafeLoader)):
             line = event.start_mark.line + 1 if event.start_mark else 1
             problem = _event_problem(event, depth, documents, count)
-            if problem:
+            kind = problem.split(" (")[0] if problem else ""
+            if problem and kind not in reported:
+                reported.add(kind)
                 errors.append(ProgramError(problem, file=file, line=line))
                 if depth >= MAX_NESTING or count > MAX_EVENTS or len(errors) >= 20:
                     break
@@ -157,7 +163,8 @@ class _Builder:
     def _scalar(self, node: yaml.Node, path: Path) -> Any:
         value = self.loader.construct_object(node)
         if isinstance(value, float) and not math.isfinite(value):
-            self._error(node, f"{node.value!r} is not a finite number")
+            key = next((p for p in reversed(path) if isinstance(p, str)), "value")
+            self._error(node, f"{key}: {node.value!r} is not a finite number")
             return None
         return value
 
