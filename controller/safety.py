@@ -33,7 +33,7 @@ from enum import StrEnum
 
 from controller.capabilities import DeviceCapabilities
 from controller.errors import SafetyRefusal
-from controller.health import CONDITION_RULES, HealthProfile
+from controller.health import CONDITION_RULES, HealthProfile, PersonalLimits
 from controller.limits import (
     DEFAULT_MAX_HEAT_LEVEL,
     DEFAULT_MAX_INTENSITY,
@@ -120,40 +120,37 @@ def policy_for(
     if max_intensity is not None and not 1 <= max_intensity <= HARD_MAX_INTENSITY:
         raise SafetyRefusal(f"maximum intensity {max_intensity} is outside 1..{HARD_MAX_INTENSITY}")
     conditions = profile.effective_conditions if profile else ()
-    limits = profile.limits if profile else None
-    intensity = _lowest([
-        (max_intensity or DEFAULT_MAX_INTENSITY,
-         "--max-intensity" if max_intensity else "the default limit"),
-        *([(limits.max_intensity, "your personal max_intensity")] if limits and limits.max_intensity else []),
+    limits = profile.limits if profile else PersonalLimits()
+    intensity, intensity_reason = _lowest([
+        (max_intensity or DEFAULT_MAX_INTENSITY, "--max-intensity" if max_intensity else "the default limit"),
+        (limits.max_intensity, "your personal max_intensity"),
         *[(LIGHT_PRESSURE_MAX_INTENSITY, f"{c}: light pressure")
           for c in conditions if CONDITION_RULES[c].light_pressure],
     ])
-    heat = _lowest([
+    heat, heat_reason = _lowest([
         (DEFAULT_MAX_HEAT_LEVEL, "the default limit"),
-        *([(0, "your personal no_heat")] if limits and limits.no_heat else []),
+        (0 if limits.no_heat else None, "your personal no_heat"),
         *[(0, f"{c}: no heat") for c in conditions if CONDITION_RULES[c].no_heat],
     ])
-    session = _lowest([
+    session_s, session_reason = _lowest([
         (session_limit_s or DEFAULT_SESSION_LIMIT_S,
          "--session-limit" if session_limit_s else "the default session limit"),
-        *([(limits.session_limit_s, "your personal session_limit_s")]
-          if limits and limits.session_limit_s else []),
-        *[(SHORT_SESSION_LIMIT_S, f"{c}: time limited") for c in conditions
-          if CONDITION_RULES[c].short_session],
+        (limits.session_limit_s, "your personal session_limit_s"),
+        *[(SHORT_SESSION_LIMIT_S, f"{c}: time limited")
+          for c in conditions if CONDITION_RULES[c].short_session],
     ])
     return SafetyPolicy(
-        max_intensity=int(intensity[0]),
-        zone_max_intensity=tuple(sorted(limits.zone_max_intensity.items())) if limits else (),
-        max_heat_level=int(heat[0]),
-        session_limit_s=session[0],
-        intensity_reason=intensity[1], heat_reason=heat[1], session_reason=session[1],
+        max_intensity=int(intensity), zone_max_intensity=tuple(sorted(limits.zone_max_intensity.items())),
+        max_heat_level=int(heat), session_limit_s=session_s,
+        intensity_reason=intensity_reason, heat_reason=heat_reason, session_reason=session_reason,
     )
 
 
-def _lowest(candidates: Sequence[tuple[float, str]]) -> tuple[float, str]:
-    """The smallest candidate value and every reason that gives it."""
-    value = min(v for v, _ in candidates)
-    return value, "; ".join(r for v, r in candidates if v == value)
+def _lowest(candidates: Sequence[tuple[float | None, str]]) -> tuple[float, str]:
+    """The smallest candidate value (None: not set) and every reason that gives it."""
+    values = [(v, r) for v, r in candidates if v is not None]
+    value = min(v for v, _ in values)
+    return value, "; ".join(r for v, r in values if v == value)
 
 
 def pause_remaining_s(last_session_end_s: float | None, now_s: float, policy: SafetyPolicy) -> float:
