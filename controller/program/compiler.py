@@ -193,7 +193,7 @@ def _device_heat(
         f"{caps.model} has no heater")
     hint = f" (heated zones: {', '.join(where)})" if where and caps.has_heater else ""
     raise ProgramErrors([ProgramError(
-        f"heat {heat!r} asked but {reason}{hint}; to run without it, declare fallbacks: {{heat: skip}}",
+        f"{heat!r} asked but {reason}{hint}; to run without it, declare fallbacks: {{heat: skip}}",
         step=number, step_name=step_name, field="heat")])
 
 

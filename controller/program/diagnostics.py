@@ -249,7 +249,8 @@ def _shape_message(kind: str, field: str, value: Any, detail: ErrorDetails) -> s
             return f"a step must be a mapping of keys (duration, zones, motion, ...), got {_shown(value)}"
         return f"must be a mapping of keys, got {_shown(value)}"
     if kind in ("tuple_type", "list_type"):
-        return f"must be a list, got {_shown(value)}"
+        what = "a zone name or a list of zone names" if field == "zones" else "a list"
+        return f"must be {what}, got {_shown(value)}"
     return detail["msg"]
 
 

@@ -121,15 +121,22 @@ def read_program_file(path: Path) -> bytes:
         raise _one("is a directory, not a program file", file) from None
     except OSError as err:
         raise _one(f"cannot open: {err.strerror}", file) from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise _one("is a directory, not a program file", file)
-        if not stat.S_ISREG(info.st_mode):
-            raise _one("is not a regular file (device, FIFO or socket); refusing to read it", file)
-        if info.st_size > MAX_FILE_BYTES:
-            raise _one(f"file is {info.st_size} bytes; program files are limited to {MAX_FILE_BYTES}", file)
-        return handle.read(MAX_FILE_BYTES + 1)
+    try:
+        _check_opened(os.fstat(fd), file)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+
+
+def _check_opened(info: os.stat_result, file: str) -> None:
+    """Refuse what is not a regular program-sized file, before reading a byte of it."""
+    if stat.S_ISDIR(info.st_mode):
+        raise _one("is a directory, not a program file", file)
+    if not stat.S_ISREG(info.st_mode):
+        raise _one("is not a regular file (device, FIFO or socket); refusing to read it", file)
+    if info.st_size > MAX_FILE_BYTES:
+        raise _one(f"file is {info.st_size} bytes; program files are limited to {MAX_FILE_BYTES}", file)
 
 
 def load_program_file(path: Path) -> LoadedProgram:

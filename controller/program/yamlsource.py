@@ -67,6 +67,8 @@ def _syntax_error(err: yaml.YAMLError, file: str) -> ProgramError:
     context_mark = getattr(err, "context_mark", None)
     if context and context_mark is not None and mark is not None and context_mark.line != mark.line:
         detail += f" started on line {context_mark.line + 1}"
+    if "block" in detail:
+        detail += "; check the indentation"
     if mark is None:
         return ProgramError(f"YAML syntax error: {detail}", file=file, line=1)
     message = f"YAML syntax error (column {mark.column + 1}): {detail}"
