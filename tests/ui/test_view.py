@@ -185,3 +185,9 @@ def test_plain_view_is_silent_while_nothing_changes() -> None:
     for k in range(1000):
         v.update(snap(held, position_s=10.0 + k / 1000, temperature_c=30.0 + (k % 2) * 0.5))
     assert out.getvalue() == before
+
+
+def test_program_text_is_shown_as_is_never_as_markup() -> None:
+    s = dataclasses.replace(snap(), step_name="[/]", next_step_name="[bold]x")
+    text, _ = rendered(FOOT, s, notes=("[/oops]",))
+    assert "1/3 [/]" in text and "[bold]x" in text and "[/oops]" in text
