@@ -22,8 +22,8 @@ STARTER = """\
 # `massagectl show {file}` or `massagectl plot {file} -o {id}.png`.
 # Put it in ~/.config/massagectl/programs/ to run it by its id: `massagectl run {id}`.
 schema_version: 1
-id: {id}                      # how you pick it: lower-case letters, digits, - and _
-name: {name}
+id: "{id}"                    # how you pick it: lower-case letters, digits, - and _
+name: "{name}"
 description: >-
   What the program does and why. Say what it is for and who should not use it.
 intensity_class: light        # light, medium or deep

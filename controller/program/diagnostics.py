@@ -243,7 +243,8 @@ def _shape_message(kind: str, field: str, value: Any, detail: ErrorDetails) -> s
         return (f"{value!r} is not a valid id: use lower-case letters, digits, - and _ "
                 "(at most 40, starting with a letter or digit)")
     if kind == "string_type":
-        return f"must be text, got {_shown(value)}"
+        quote = "; put it in quotes" if isinstance(value, int | float) else ""
+        return f"must be text, got {_shown(value)}{quote}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         if not field:
             return f"a step must be a mapping of keys (duration, zones, motion, ...), got {_shown(value)}"

@@ -19,6 +19,7 @@ from pydantic import (
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 
 from controller.limits import PROGRAM_INTENSITY_MAX, PROGRAM_SPEED_MAX
@@ -36,6 +37,7 @@ SCHEMA_VERSION = 1
 MAX_REPEAT = 100
 MAX_STEPS = 1000
 MAX_ZONES_PER_STEP = 16
+MAX_REPEAT_NESTING = 2   # what the loader's nesting limit (yamlsource.MAX_NESTING) leaves room for
 
 
 class _Frozen(BaseModel):
@@ -238,10 +240,21 @@ class Program(_Frozen):
                 raise ValueError(f"condition {condition!r} is listed twice")
         return cautions
 
+    @model_validator(mode="after")
+    def _repeats_nest_shallowly(self) -> Program:
+        if _repeat_depth(self.steps) > MAX_REPEAT_NESTING:
+            raise ValueError(f"repeat blocks may be nested at most {MAX_REPEAT_NESTING} deep")
+        return self
+
     @property
     def total_s(self) -> int:
         """Program length in seconds, computed without expanding repeats."""
         return sum(s.total_s for s in self.steps)
+
+
+def _repeat_depth(steps: tuple[Step, ...]) -> int:
+    """How deeply repeat blocks nest in `steps`."""
+    return max((1 + _repeat_depth(s.steps) for s in steps if isinstance(s, RepeatBlock)), default=0)
 
 
 RepeatBlock.model_rebuild()

@@ -109,7 +109,8 @@ def _event_problem(event: yaml.Event, depth: int, documents: int, count: int) ->
     if tag is not None:
         return f"YAML tags ({tag}) are not allowed in program files"
     if isinstance(event, yaml.CollectionStartEvent) and depth >= MAX_NESTING:
-        return f"nesting deeper than {MAX_NESTING} levels is not allowed in program files"
+        return (f"nesting deeper than {MAX_NESTING} levels is not allowed in program files "
+                "(repeat blocks nest at most 2 deep)")
     if isinstance(event, yaml.DocumentStartEvent) and documents >= 1:
         return "a program file holds one YAML document; remove the second '---'"
     if count > MAX_EVENTS:

@@ -1,4 +1,4 @@
-"""The built-in library: every program validates, compiles on both simulator profiles, and is safe-labelled."""
+"""The built-in library: every program validates, compiles on both profiles, and is labelled safely."""
 
 from __future__ import annotations
 
