@@ -57,6 +57,17 @@ def _session_limit(text: str | None) -> int:
     return min(seconds, HARD_MAX_SESSION_S)
 
 
+def _write_text(path: Path, text: str) -> None:
+    """Write `text` to `path`; a failure is one line and exit 2, not a traceback."""
+    from controller.errors import ProgramErrors
+    from controller.program.diagnostics import UnplacedProgramError
+
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise ProgramErrors([UnplacedProgramError(f"{path}: cannot write: {err.strerror}")]) from None
+
+
 def _load(ref: str, dirs: Sequence[Path]) -> LoadedProgram:
     from controller.program.library import program_folders, resolve_program
 
@@ -167,7 +178,7 @@ def schema_cmd(output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        _write_text(output, text)
 
 
 @click.command("new")
@@ -191,5 +202,5 @@ def new_cmd(name: str, output: str | None, force: bool) -> None:
     path = Path(target)
     if path.exists() and not force:
         raise ProgramErrors([Unplaced(f"{path} exists; use --force to overwrite it")])
-    path.write_text(text, encoding="utf-8")
+    _write_text(path, text)
     click.echo(f"wrote {path}; check it with: massagectl validate {path}")

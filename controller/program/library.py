@@ -74,8 +74,12 @@ def scan_folder(folder: ProgramFolder) -> list[CatalogEntry]:
         raise ProgramErrors([UnplacedProgramError(f"{folder.path}: no such program folder")])
     if not folder.path.is_dir():
         return []
+    try:
+        files = sorted(folder.path.iterdir())
+    except OSError as err:
+        raise ProgramErrors([UnplacedProgramError(f"{folder.path}: cannot read: {err.strerror}")]) from None
     entries = []
-    for file in sorted(folder.path.iterdir()):
+    for file in files:
         if file.suffix in PROGRAM_SUFFIXES and not file.name.startswith("."):
             entries.append(_entry(file, folder))
     return entries
