@@ -1,0 +1,81 @@
+"""A tiny test host speaking through the simulator's own codec, so sim tests never need the controller."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sim.messages import AnyMessage, Event, SetCmd, SetEntry, decode_payload, encode_message
+from sim.records import TimelineEntry
+from sim.wire import Frame, StreamDecoder
+
+
+class Port(Protocol):
+    def write(self, data: bytes) -> None: ...
+
+    def read(self, max_bytes: int, timeout_s: float) -> bytes: ...
+
+
+class Host:
+    """Numbers commands, collects events on the side, and returns each command's answer."""
+
+    def __init__(self, port: Port) -> None:
+        self.port = port
+        self.seq = 0
+        self.events: list[tuple[int, Event]] = []
+        self.replies: list[tuple[int, AnyMessage]] = []
+        self._decoder = StreamDecoder()
+
+    def send(self, message: AnyMessage, seq: int | None = None) -> int:
+        """Write one command; a new seq unless `seq` is given (a retransmission)."""
+        if seq is None:
+            self.seq = (self.seq + 1) & 0xFF
+            seq = self.seq
+        self.port.write(encode_message(seq, message))
+        return seq
+
+    def poll(self, timeout_s: float) -> None:
+        """Read and sort whatever arrives within `timeout_s` (one read)."""
+        for outcome in self._decoder.feed(self.port.read(4096, timeout_s)):
+            if not isinstance(outcome, Frame):
+                raise AssertionError(f"device sent an invalid frame: {outcome}")
+            message = decode_payload(outcome.type, outcome.payload)
+            if isinstance(message, Event):
+                self.events.append((outcome.seq, message))
+            else:
+                self.replies.append((outcome.seq, message))
+
+    def answer(self, seq: int, timeout_s: float = 0.1, tries: int = 20) -> AnyMessage:
+        """The reply carrying `seq`, waiting up to tries × timeout_s."""
+        for _ in range(tries):
+            for i, (reply_seq, message) in enumerate(self.replies):
+                if reply_seq == seq:
+                    del self.replies[i]
+                    return message
+            self.poll(timeout_s)
+        raise AssertionError(f"no answer to seq {seq}")
+
+    def command(self, message: AnyMessage, seq: int | None = None) -> AnyMessage:
+        """Send and wait for the answer."""
+        return self.answer(self.send(message, seq))
+
+    def event_codes(self) -> list[int]:
+        return [e.code for _, e in self.events]
+
+
+def entry(zone: int, intensity: int = 4, motion: int = 6, speed: int = 2, heat: int = 0,
+          lease_ms: int = 1500) -> SetEntry:
+    """A SET entry with sensible defaults for the foot profile."""
+    return SetEntry(zone, motion, intensity, speed, heat, lease_ms)
+
+
+def set_cmd(*entries: SetEntry) -> SetCmd:
+    return SetCmd(tuple(entries))
+
+
+def on_zones_at(timeline: list[TimelineEntry], t: float) -> set[str]:
+    """Zones whose latest timeline entry at or before `t` is not off."""
+    latest: dict[str, TimelineEntry] = {}
+    for item in timeline:
+        if item.t <= t:
+            latest[item.zone] = item
+    return {zone for zone, item in latest.items() if not item.is_off}
