@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sim.messages import AnyMessage, Event, SetCmd, SetEntry, decode_payload, encode_message
+from controller.clock import Clock
+from sim.messages import AnyMessage, Event, Nak, SetCmd, SetEntry, decode_payload, encode_message
 from sim.records import TimelineEntry
 from sim.wire import Frame, StreamDecoder
 
@@ -24,6 +25,7 @@ class Host:
         self.events: list[tuple[int, Event]] = []
         self.replies: list[tuple[int, AnyMessage]] = []
         self._decoder = StreamDecoder()
+        self.invalid = 0
 
     def send(self, message: AnyMessage, seq: int | None = None) -> int:
         """Write one command; a new seq unless `seq` is given (a retransmission)."""
@@ -37,7 +39,8 @@ class Host:
         """Read and sort whatever arrives within `timeout_s` (one read)."""
         for outcome in self._decoder.feed(self.port.read(4096, timeout_s)):
             if not isinstance(outcome, Frame):
-                raise AssertionError(f"device sent an invalid frame: {outcome}")
+                self.invalid += 1
+                continue
             message = decode_payload(outcome.type, outcome.payload)
             if isinstance(message, Event):
                 self.events.append((outcome.seq, message))
@@ -57,6 +60,30 @@ class Host:
     def command(self, message: AnyMessage, seq: int | None = None) -> AnyMessage:
         """Send and wait for the answer."""
         return self.answer(self.send(message, seq))
+
+    def request(self, message: AnyMessage, clock: Clock, timeout_s: float = 0.1,
+                tries: int = 5) -> AnyMessage | None:
+        """§4 host behaviour: resend the same bytes after each timeout (or NAK BAD_CRC), 5 tries."""
+        seq = self.send(message)
+        for attempt in range(tries):
+            if attempt:
+                self.send(message, seq)
+            deadline = clock.now() + timeout_s
+            while clock.now() < deadline:
+                self.poll(deadline - clock.now())
+                reply = self._take(seq)
+                if reply == Nak(1, 0):
+                    break
+                if reply is not None:
+                    return reply
+        return None
+
+    def _take(self, seq: int) -> AnyMessage | None:
+        for i, (reply_seq, message) in enumerate(self.replies):
+            if reply_seq == seq:
+                del self.replies[i]
+                return message
+        return None
 
     def event_codes(self) -> list[int]:
         return [e.code for _, e in self.events]
