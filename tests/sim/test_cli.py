@@ -1,0 +1,91 @@
+"""`massagectl sim` as a user runs it: the port on the first line, a clean exit on SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import select
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import serial
+from click.testing import CliRunner
+
+from controller.cli import main
+from sim.messages import Hello, HelloReply
+from tests.sim.helpers import Host
+from tests.sim.test_servers import SerialPort
+
+START_TIMEOUT_S = 10.0
+
+
+def start_sim(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """Run the CLI in a child process and return it with its first stdout line."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from controller.cli import main; main()", "sim", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT_S)
+    if not ready:
+        proc.kill()
+        pytest.fail("massagectl sim printed nothing")
+    return proc, proc.stdout.readline().strip()
+
+
+@pytest.fixture
+def stop_later() -> Iterator[list[subprocess.Popen[str]]]:
+    procs: list[subprocess.Popen[str]] = []
+    yield procs
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_pty_prints_path_first_and_exits_cleanly(sig: signal.Signals, tmp_path: Path,
+                                                 stop_later: list[subprocess.Popen[str]]) -> None:
+    proc, path = start_sim("--pty", "--profile", "chair", "--record", str(tmp_path / "r.jsonl"))
+    stop_later.append(proc)
+    assert path.startswith("/dev/")
+    with serial.Serial(path, timeout=0.5) as port:
+        reply = Host(SerialPort(port)).command(Hello(1, 0))
+    assert isinstance(reply, HelloReply) and reply.model == "ReclineRelax Sim"
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=START_TIMEOUT_S)
+    assert proc.returncode == 0 and "Traceback" not in stderr
+    assert (tmp_path / "r.jsonl").read_text().startswith('{"kind": "event"')
+
+
+def test_tcp_prints_url(stop_later: list[subprocess.Popen[str]]) -> None:
+    proc, url = start_sim("--tcp", "127.0.0.1:0", "--drop", "0")
+    stop_later.append(proc)
+    assert url.startswith("socket://127.0.0.1:") and not url.endswith(":0")
+    with serial.serial_for_url(url, timeout=0.5) as port:
+        assert isinstance(Host(SerialPort(port)).command(Hello(1, 0)), HelloReply)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=START_TIMEOUT_S)
+    assert proc.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "exactly one of --pty or --tcp"),
+        (["--pty", "--tcp", "127.0.0.1:1"], "exactly one of --pty or --tcp"),
+        (["--tcp", "localhost"], "HOST:PORT"),
+        (["--tcp", "127.0.0.1:70000"], "HOST:PORT"),
+        (["--pty", "--drop", "1.5"], "--drop"),
+        (["--pty", "--reset-at", "-1"], "--reset-at"),
+        (["--pty", "--stuck-zone", "elbow"], "no zone 'elbow'"),
+        (["--pty", "--profile", "sofa"], "--profile"),
+        (["--tcp", "127.0.0.1:0", "--link", "no_such_dir/link"], "--link only applies to --pty"),
+    ],
+)
+def test_bad_options_are_clear_click_errors(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["sim", *args])
+    assert result.exit_code == 2
+    assert message in result.output
