@@ -268,3 +268,19 @@ def test_chair_profile(clock: VirtualClock) -> None:
     assert isinstance(reply, HelloReply) and reply.zone_count == 7 and 3 not in reply.motions
     assert h.command(set_cmd(entry(34, motion=3, intensity=2))) == Nak(
         NakCode.UNSUPPORTED_MOTION, 3)
+
+
+def test_stop_button_latches_estop_and_says_so(host: Host, device: Device,
+                                               clock: VirtualClock) -> None:
+    host.command(set_cmd(entry(4)))
+    device.press_stop_button(clock.now())
+    host.poll(0.0)
+    assert [(e.code, e.arg) for _, e in host.events[-1:]] == [(EventCode.BUTTON, 1)]
+    assert device.state == DeviceState.ESTOP and on_zones_at(device.timeline, clock.now()) == set()
+
+
+def test_in_waiting_counts_pending_bytes(pair: tuple) -> None:
+    transport = pair[0]
+    assert transport.in_waiting > 0  # the power-up EVENT RESET
+    transport.read(4096, 0.0)
+    assert transport.in_waiting == 0

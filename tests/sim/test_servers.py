@@ -24,7 +24,7 @@ from tests.sim.helpers import Host, entry, set_cmd
 class SerialPort:
     """pyserial behind the read(max_bytes, timeout_s) surface the test host expects."""
 
-    def __init__(self, port: serial.SerialBase) -> None:
+    def __init__(self, port: serial.Serial) -> None:
         self.port = port
 
     def write(self, data: bytes) -> None:
