@@ -208,7 +208,7 @@ class Player:
             self._handle_request(request)
         self._handle_events()
         live = self.session.state in (State.RUNNING, State.PAUSED, State.STOPPING)
-        if live and self.clock.now() - self._last_status >= STATUS_EVERY_S:
+        if live and self.clock.now() >= self._last_status + STATUS_EVERY_S:
             self._io(self._poll_status)
         state = self.session.state
         if state == State.RUNNING:
@@ -229,23 +229,23 @@ class Player:
     def _tick_running(self) -> None:
         now = self.clock.now()
         pos = now - self._origin
-        if self._active_s + (now - self._active_since) >= self.session_limit_s:
+        if now >= self._active_since + self.session_limit_s - self._active_s:
             self.on_note(f"session limit of {self.session_limit_s / 60:g} min reached: stopping")
             self._end_running(Outcome.SESSION_LIMIT, "stop")
         elif pos >= self.timeline.total_s:
             self._end_running(Outcome.COMPLETED, "finish")
         else:
             wanted = self.target()
-            if wanted != self.session.sent or now - self.session.link_last_set >= LEASE_RENEW_S:
+            if wanted != self.session.sent or now >= self.session.link_last_set + LEASE_RENEW_S:
                 self._io(lambda: self.session.apply(wanted))
-            elif now - self._last_tx() >= KEEPALIVE_S:
+            elif now >= self._last_tx() + KEEPALIVE_S:
                 self._io(self._heartbeat)
 
     def _tick_idle(self, state: str) -> None:
         now = self.clock.now()
         if state == State.STOPPING and now >= self._stop_by:
             self._io(self._confirm_stopped)
-        elif now - self._last_tx() >= KEEPALIVE_S:
+        elif now >= self._last_tx() + KEEPALIVE_S:
             self._io(self._heartbeat)
         else:
             self._io(lambda: self._link().poll(0.0))

@@ -1,0 +1,74 @@
+"""Running a program, as a Python API: the command line is one user of it, a script can be another.
+
+    plan = check_run(loaded, health, acknowledged=True)       # refusals before anything connects
+    session = make_session(open_link, clock, plan.policy)     # the guard sits in Session.apply
+    timeline, findings = prepare_timeline(session, loaded, plan)
+    player = Player(session, timeline, session_limit_s=plan.policy.session_limit_s)
+    outcome = player.run()                                    # controls: player.controls.pause() …
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from controller.clock import Clock
+from controller.errors import SessionError
+from controller.health import HealthProfile
+from controller.limits import HARD_MAX_SESSION_S
+from controller.link import Link
+from controller.program.check import compile_loaded
+from controller.program.loader import LoadedProgram
+from controller.safety import Assessment, Finding, SafetyPolicy, assess, clamp_live, limit_timeline, policy_for
+from controller.safety import program_meta as safety_meta
+from controller.session import Session, State
+from controller.timeline import Timeline, ZoneSetting
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What the safety layer decided before anything runs."""
+
+    loaded: LoadedProgram
+    policy: SafetyPolicy
+    assessment: Assessment
+
+
+def check_run(loaded: LoadedProgram, health: HealthProfile | None, *, acknowledged: bool,
+              session_limit_s: float | None = None, max_intensity: int | None = None) -> RunPlan:
+    """Assess the program for this user; raises SafetyRefusal when it must not run."""
+    policy = policy_for(health, session_limit_s=session_limit_s, max_intensity=max_intensity)
+    assessment = assess(safety_meta(loaded), health, acknowledged, policy=policy)
+    assessment.raise_if_refused()
+    return RunPlan(loaded, policy, assessment)
+
+
+def make_session(open_link: Callable[[], Link], clock: Clock, policy: SafetyPolicy, *,
+                 temperature: Callable[[], float | None] = lambda: None, **hooks: Any) -> Session:
+    """A session whose every SET passes clamp_live with this policy and the device's capabilities."""
+    session: Session
+
+    def guard(previous: tuple[ZoneSetting, ...], requested: tuple[ZoneSetting, ...],
+              elapsed_s: float) -> tuple[ZoneSetting, ...]:
+        if session.capabilities is None:
+            raise SessionError("no device capabilities: connect first")
+        return clamp_live(previous, requested, elapsed_s, session.capabilities, policy,
+                          skin_temp_c=temperature())
+
+    session = Session(open_link, clock, guard, **hooks)
+    return session
+
+
+def prepare_timeline(session: Session, plan: RunPlan) -> tuple[Timeline, list[Finding]]:
+    """Connect if needed, compile for the device that answered, and apply the policy to the timeline.
+
+    Compiled against the hard maximum session length, so a program longer than this user's limit still
+    runs and is ended at the limit with a soft stop (a finding says so).
+    """
+    if session.state == State.DISCONNECTED:
+        session.fire("connect")
+    if session.state != State.READY or session.capabilities is None:
+        raise session.error or SessionError(f"device not ready ({session.state})")
+    timeline = compile_loaded(plan.loaded, session.capabilities, session_limit_s=HARD_MAX_SESSION_S)
+    return limit_timeline(timeline, session.capabilities, plan.policy)
