@@ -221,7 +221,10 @@ class Link:
     def _read_frames(self, timeout_s: float) -> list[Frame]:
         if self._closed:
             raise LinkClosed("the link is closed")
-        data = self.transport.read(4096, timeout_s)
+        try:
+            data = self.transport.read(4096, timeout_s)
+        except OSError as err:
+            raise LinkClosed(f"lost {self._port_name()}: {err} (device unplugged?)") from err
         frames: list[Frame] = []
         for outcome in self._decoder.feed(data):
             if isinstance(outcome, Frame):
@@ -236,7 +239,10 @@ class Link:
     def _write(self, data: bytes) -> None:
         if self._closed:
             raise LinkClosed("the link is closed")
-        self.transport.write(data)
+        try:
+            self.transport.write(data)
+        except OSError as err:
+            raise LinkClosed(f"lost {self._port_name()}: {err} (device unplugged?)") from err
         self.counters.sent += 1
         self.last_tx = self.clock.now()
 

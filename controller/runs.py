@@ -20,7 +20,15 @@ from controller.limits import HARD_MAX_SESSION_S
 from controller.link import Link
 from controller.program.check import compile_loaded
 from controller.program.loader import LoadedProgram
-from controller.safety import Assessment, Finding, SafetyPolicy, assess, clamp_live, limit_timeline, policy_for
+from controller.safety import (
+    Assessment,
+    Finding,
+    SafetyPolicy,
+    assess,
+    clamp_live,
+    limit_timeline,
+    policy_for,
+)
 from controller.safety import program_meta as safety_meta
 from controller.session import Session, State
 from controller.timeline import Timeline, ZoneSetting

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import click
@@ -43,6 +44,14 @@ class _Group(click.Group):
         except MassagerError as err:
             click.echo(f"massagectl: {err}", err=True)
             sys.exit(exit_code_for(err))
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as err:  # a bug: say so plainly; the traceback only on request
+            if os.environ.get("MASSAGECTL_DEBUG"):
+                raise
+            click.echo(f"massagectl: internal error: {type(err).__name__}: {err} (a bug: please report it; "
+                       "MASSAGECTL_DEBUG=1 shows the traceback)", err=True)
+            sys.exit(exitcodes.INTERNAL)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
