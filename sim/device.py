@@ -293,7 +293,9 @@ class Device:
             self._estop(t)
             self._reply(frame, Ack(MsgType.ESTOP), t)
             return
-        if not self._out.resend_if_duplicate(frame.seq, frame.type, t):
+        # HELLO is never a duplicate (§4): a new host starting at the seq a dead one last used must
+        # still clear the latches, not get the old HELLO_REPLY back.
+        if frame.type == MsgType.HELLO or not self._out.resend_if_duplicate(frame.seq, frame.type, t):
             self._dispatch(frame, t)
 
     def _dispatch(self, frame: Frame, t: float) -> None:
@@ -394,4 +396,5 @@ class Device:
         )
 
     def _reply(self, frame: Frame, message: AnyMessage, t: float) -> None:
-        self._out.reply(frame.seq, frame.type, message, t, remember=True)
+        """Answer a valid frame; remembered for duplicates (§4) unless it answers a HELLO."""
+        self._out.reply(frame.seq, frame.type, message, t, remember=frame.type != MsgType.HELLO)
