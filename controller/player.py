@@ -273,7 +273,9 @@ class Player:
         if request == "toggle_pause":
             request = "resume" if state == State.PAUSED else "pause"
         try:
-            if request in ("pause", "resume", "stop", "emergency_stop"):
+            if request == "stop" and self.session.may("stop"):
+                self._end_running(Outcome.STOPPED, "stop")
+            elif request in ("pause", "resume", "stop", "emergency_stop"):
                 self._transition(request)
             elif request in ("intensity_up", "intensity_down") and state in (State.RUNNING, State.PAUSED):
                 self.offset = max(-9, min(9, self.offset + (1 if request == "intensity_up" else -1)))
@@ -286,8 +288,6 @@ class Player:
         s = self.session
         was_running = s.state == State.RUNNING
         pos = self.position()
-        if trigger == "stop" and s.state in (State.RUNNING, State.PAUSED):
-            self._ending = Outcome.STOPPED
         s.fire(trigger)
         now = self.clock.now()
         if was_running and s.state != State.RUNNING:

@@ -110,7 +110,7 @@ class Session:
         self.capabilities: DeviceCapabilities | None = None
         self.error: MassagerError | None = None
         self.sent: tuple[ZoneSetting, ...] = ()
-        self.sent_changed_at = clock.now()
+        self.sent_changed_at = float("-inf")  # off since forever: the guard allows one ramp step
         self.link_last_set = float("-inf")
         self.resume_settings: Callable[[], tuple[ZoneSetting, ...]] = lambda: ()
         self.machine = Machine(model=self, states=[s.value for s in State], transitions=TRANSITIONS,
@@ -146,6 +146,7 @@ class Session:
             self.fail()
             return
         self.sent = ()
+        self.sent_changed_at = float("-inf")
         self.connected()
 
     def on_enter_running(self) -> None:

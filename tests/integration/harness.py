@@ -1,0 +1,99 @@
+"""Runs programs through the real controller stack against the simulator, and reads what it did."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from controller.clock import VirtualClock
+from controller.link import Link
+from controller.player import Outcome, Player, Snapshot
+from controller.program.library import program_folders, resolve_program
+from controller.runs import check_run, make_session, prepare_timeline
+from controller.safety import SafetyPolicy
+from controller.session import Session
+from controller.timeline import Command, Timeline
+from sim import make_pair
+from sim.device import Device
+from sim.faults import FaultPlan
+from sim.protocol import EventCode
+from sim.records import TimelineEntry
+
+ZoneState = tuple[str, int, int, int]  # motion, intensity, speed, heat
+
+
+def state_at(timeline: list[TimelineEntry], t: float) -> dict[int, ZoneState]:
+    """Every zone that is on at time t, from the device's recorded timeline (entries at t count)."""
+    zones: dict[int, ZoneState] = {}
+    for entry in timeline:
+        if entry.t > t + 1e-9:
+            break
+        if entry.is_off:
+            zones.pop(entry.zone_id, None)
+        else:
+            zones[entry.zone_id] = (entry.motion, entry.intensity, entry.speed, entry.heat)
+    return zones
+
+
+def expected(command: Command) -> dict[int, ZoneState]:
+    return {s.zone_id: (s.motion, s.intensity, s.speed, s.heat) for s in command.settings
+            if s.intensity or s.heat}
+
+
+@dataclass
+class Run:
+    """One program run on the in-process simulator with a virtual clock."""
+
+    clock: VirtualClock
+    device: Device
+    session: Session
+    player: Player
+    timeline: Timeline
+    outcome: Outcome | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def origin(self) -> float:
+        """Clock time of program position 0: the first SET the device applied."""
+        return self.device.applied[0].t
+
+
+def prepare(program: str = "circulation-warmup", *, profile: str = "foot", faults: FaultPlan | None = None,
+            policy: SafetyPolicy | None = None, on_tick: Callable[[Run, Snapshot], None] | None = None,
+            reconnect: bool = False) -> Run:
+    clock = VirtualClock()
+    transport, device = make_pair(clock, profile=profile, faults=faults)
+    plan = check_run(resolve_program(program, program_folders([])), None, acknowledged=True)
+    if policy is not None:
+        plan = type(plan)(plan.loaded, policy, plan.assessment)
+    transports = [transport]
+    opened = [0]
+
+    def open_link() -> Link:
+        if opened[0]:  # a reconnect: a fresh port on the same device, as after replugging
+            transports.append(transports[-1].reopen())
+        opened[0] += 1
+        return Link(transports[-1], clock)
+
+    session = make_session(open_link, clock, plan.policy)
+    timeline, _ = prepare_timeline(session, plan)
+    run_holder: list[Run] = []
+    tick = (lambda snap: on_tick(run_holder[0], snap)) if on_tick else None
+    player = Player(session, timeline, session_limit_s=plan.policy.session_limit_s, reconnect=reconnect,
+                    on_tick=tick)
+    run = Run(clock, device, session, player, timeline)
+    player.on_note = run.notes.append
+    run_holder.append(run)
+    return run
+
+
+def soft_stop_started(run: Run) -> float:
+    """When the device began its soft stop: its EVENT STOPPED comes one ramp later (§6.7)."""
+    stopped = next(e.t for e in run.device.events if e.code == EventCode.STOPPED)
+    return stopped - run.session.soft_stop_ms / 1000
+
+
+def play(program: str = "circulation-warmup", **kwargs: object) -> Run:
+    run = prepare(program, **kwargs)  # type: ignore[arg-type]
+    run.outcome = run.player.run()
+    return run
