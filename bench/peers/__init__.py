@@ -1,0 +1,1 @@
+"""Programs the benchmarks start in another process: the simulator host, the echo floor, pymodbus's server."""
