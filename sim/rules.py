@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sim.messages import Nak, SetCmd, SetEntry
 from sim.profiles import MOTION_IDS, Profile, SimZone
-from sim.protocol import MIN_LEASE_MS, PROTOCOL_MAJOR, SET_MAX_ENTRIES, DeviceState, NakCode
+from sim.protocol import MAX_PAYLOAD, MIN_LEASE_MS, PROTOCOL_MAJOR, SET_MAX_ENTRIES, DeviceState, NakCode
 from sim.wire import Frame
 
 # §3.3 / §3.7: which state refuses SET (and SOFT_STOP) with which code, in the document's order.
@@ -61,10 +61,10 @@ def state_refusal(state: DeviceState, session_expired: bool) -> NakCode | None:
 
 
 def header_nak(frame: Frame) -> Nak | None:
-    """§2.4 step 5: the version, then `len` against the payload actually received."""
+    """§2.4 step 6: the version, then `len` (at most MAX_PAYLOAD) against the payload actually received."""
     if frame.ver != PROTOCOL_MAJOR:
         return Nak(NakCode.BAD_VERSION, PROTOCOL_MAJOR)
-    if frame.declared_len != len(frame.payload):
+    if frame.declared_len != len(frame.payload) or frame.declared_len > MAX_PAYLOAD:
         return Nak(NakCode.MALFORMED, 0)
     return None
 

@@ -24,7 +24,7 @@ from sim.messages import (
 )
 from sim.profiles import FOOT
 from sim.protocol import DeviceState, EventCode, FaultFlag, MsgType, NakCode
-from sim.wire import build_body, cobs_encode, crc16_ccitt_false, encode_frame
+from sim.wire import cobs_encode, crc16_ccitt_false, encode_frame
 from tests.sim.helpers import Host, entry, on_zones_at, set_cmd
 
 
@@ -37,10 +37,8 @@ def _status(host: Host) -> Status:
 def _frame_with_header(seq: int, msg_type: int, payload: bytes, ver: int = 1,
                        declared_len: int | None = None) -> bytes:
     """A frame with a good CRC whose `ver` or `len` may be wrong."""
-    body = bytearray(build_body(seq, msg_type, payload))
-    body[0] = ver
-    body[3] = len(payload) if declared_len is None else declared_len
-    head = bytes(body[:-2])
+    length = len(payload) if declared_len is None else declared_len
+    head = bytes((ver, seq, msg_type, length)) + payload
     return cobs_encode(head + crc16_ccitt_false(head).to_bytes(2, "big")) + b"\x00"
 
 
@@ -108,6 +106,14 @@ def test_naks_to_bad_headers_are_not_remembered_naks_to_valid_frames_are(
     assert host.command(set_cmd(entry(99)), seq=10) == Nak(NakCode.UNSUPPORTED_ZONE, 99)
     assert host.command(set_cmd(entry(4)), seq=10) == Nak(NakCode.UNSUPPORTED_ZONE, 99)  # replayed
     assert device.counters.duplicates == 1 and device.timeline == []
+
+
+def test_len_over_240_is_an_invalid_header_even_when_consistent(
+        host: Host, device: Device, pair: tuple[SimTransport, Device]) -> None:
+    pair[0].write(_frame_with_header(80, 0x30, bytes(range(1, 242))))  # 241 bytes: the largest body that fits
+    assert host.answer(80) == Nak(NakCode.MALFORMED, 0)
+    assert isinstance(host.command(GetStatus(), seq=80), Status)  # that NAK was not remembered
+    assert _status(host).invalid_frames == 1
 
 
 # §3.3: SET count
