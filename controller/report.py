@@ -70,6 +70,8 @@ class Report:
     end_error: str
     records: int
     malformed: int
+    session: int = 1       # which session of the log file this is (a log opened twice holds both)
+    sessions: int = 1
 
 
 def parse_lines(lines: Iterable[str]) -> tuple[list[dict[str, Any]], int]:
@@ -96,8 +98,11 @@ def _is_record(record: object) -> bool:
             and isinstance(record.get("t"), int | float) and not isinstance(record.get("t"), bool))
 
 
-def load_report(path: Path) -> Report:
-    """Read and summarise the log at `path`; raises LogError when it cannot be read or holds no records."""
+def load_report(path: Path, session: int | None = None) -> Report:
+    """Summarise session number `session` (from 1; default the last) of the log at `path`.
+
+    Raises LogError when the file cannot be read, holds no records, or has no such session.
+    """
     try:
         with open(path, encoding="utf-8", errors="replace") as file:
             records, malformed = parse_lines(file)
@@ -106,7 +111,22 @@ def load_report(path: Path) -> Report:
     if not records:
         skipped = f" ({malformed} malformed lines)" if malformed else ""
         raise LogError(f"{path} holds no session records{skipped}: is it a massagectl session log?")
-    return summarise(records, malformed)
+    chunks = split_sessions(records)
+    number = len(chunks) if session is None else session
+    if not 1 <= number <= len(chunks):
+        raise LogError(f"{path} holds {len(chunks)} session(s): choose a session from 1 to {len(chunks)}")
+    report = summarise(chunks[number - 1], malformed)
+    return dataclasses.replace(report, session=number, sessions=len(chunks))
+
+
+def split_sessions(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """One list per session: each `session` record starts one, as when a log file is appended to."""
+    chunks: list[list[dict[str, Any]]] = []
+    for record in records:
+        if record["kind"] == "session" or not chunks:
+            chunks.append([])
+        chunks[-1].append(record)
+    return chunks
 
 
 def summarise(records: list[dict[str, Any]], malformed: int = 0) -> Report:

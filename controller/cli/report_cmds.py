@@ -22,9 +22,11 @@ def register(group: click.Group) -> None:
 @click.command()
 @click.argument("log", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
-def report(log: Path, as_json: bool) -> None:
+@click.option("--session", "number", type=click.IntRange(min=1), default=None,
+              help="Which session of a log holding several (appended runs), from 1; default the last.")
+def report(log: Path, as_json: bool, number: int | None) -> None:
     """Summarise the session log LOG: time per zone, peak intensity, pauses, faults and how it ended."""
-    summary = load_report(log)
+    summary = load_report(log, number)
     if as_json:
         click.echo(json.dumps(report_json(summary), indent=2))
     else:
@@ -58,6 +60,8 @@ def _overview(r: Report) -> Table:
     name = f"{r.program_name} ({r.program})" if r.program_name else r.program
     planned = f" of {clock_text(r.planned_s)} planned" if r.planned_s is not None else ""
     at = f" at {clock_text(r.end_position_s)}" if r.end_position_s is not None else ""
+    if r.sessions > 1:
+        _add(table, "session", f"{r.session} of {r.sessions} in this log (--session N for another)")
     _add(table, "program", name)
     _add(table, "device", r.device + (" [simulator]" if r.simulator else ""))
     _add(table, "started", r.started or "unknown")

@@ -158,3 +158,19 @@ def test_log_text_is_shown_as_is_never_as_markup(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", str(log)])
     assert result.exit_code == 0, result.output
     assert "[bold]p[/]" in result.output and "[/oops] [red]" in result.output
+
+
+def test_a_log_appended_to_twice_reports_the_last_session_or_the_one_asked_for(tmp_path: Path) -> None:
+    log = tmp_path / "twice.jsonl"
+    first = [rec(0.0, "session", program="first"), set_(0.0, (1, 2, 0)), rec(10.0, "end", outcome="stopped")]
+    second = [rec(0.0, "session", program="second"), set_(0.0, (1, 3, 0)),
+              rec(4.0, "end", outcome="completed")]
+    log.write_text("".join(json.dumps(r) + "\n" for r in first + second))
+    last = load_report(log)
+    assert (last.program, last.duration_s, last.session, last.sessions) == ("second", 4.0, 2, 2)
+    assert load_report(log, 1).zones == (ZoneSummary("zone 1", 10.0, 2),)
+    with pytest.raises(LogError, match="holds 2 session"):
+        load_report(log, 3)
+    result = CliRunner().invoke(main, ["report", str(log), "--session", "1"])
+    assert result.exit_code == 0, result.output
+    assert "1 of 2 in this log" in result.output and "first" in result.output
