@@ -168,6 +168,7 @@ class _Tally:
     last_t: float = 0.0
 
     def add(self, record: dict[str, Any]) -> None:
+        """Take one record; raises KeyError, TypeError or ValueError when it is damaged."""
         t = float(record["t"])
         self.last_t = max(self.last_t, t)
         kind = record["kind"]
@@ -247,6 +248,7 @@ class _Tally:
                      for z in sorted(used, key=lambda z: (order.get(z, len(order)), z)))
 
     def report(self, records: list[dict[str, Any]], malformed: int) -> Report:
+        """Close what is still open at the end of the log and build the Report."""
         end_t = float(self.end["t"]) if self.end else self.last_t
         self._all_off(end_t)
         self._unpause(end_t)

@@ -35,13 +35,21 @@ KEY_HELP = (("space", "pause/resume"), ("+/-", "intensity"), ("n", "next step"),
 class View(Protocol):
     """A front end the run command drives: told the plan once, then every snapshot, note and the end."""
 
-    def start(self, timeline: Timeline, caps: DeviceCapabilities) -> None: ...
+    def start(self, timeline: Timeline, caps: DeviceCapabilities) -> None:
+        """Once, before the first update: what will be played, on what device."""
+        ...
 
-    def update(self, snap: Snapshot) -> None: ...
+    def update(self, snap: Snapshot) -> None:
+        """Every loop iteration: must stay cheap, so a view decides itself when to draw."""
+        ...
 
-    def note(self, text: str) -> None: ...
+    def note(self, text: str) -> None:
+        """A message for the user (a fault, a skip, the session limit)."""
+        ...
 
-    def finish(self, outcome: str, message: str) -> None: ...
+    def finish(self, outcome: str, message: str) -> None:
+        """Once, at the end, however the session ended; leaves the terminal usable."""
+        ...
 
 
 def make_view(stream: TextIO, *, interactive: bool) -> View:
@@ -75,6 +83,7 @@ def settings_text(settings: tuple[ZoneSetting, ...]) -> str:
 
 
 def state_label(state: str) -> str:
+    """A session state as a user reads it; the emergency stop shouts."""
     return "EMERGENCY STOP" if state == "emergency_stop" else state.replace("_", " ")
 
 
@@ -181,6 +190,7 @@ def intensity_bar(snap: Snapshot, caps: DeviceCapabilities) -> Text:
 
 
 def heat_text(snap: Snapshot, caps: DeviceCapabilities) -> str:
+    """The highest heat level held and the device's plate temperature."""
     level = max((s.heat for s in snap.settings), default=0)
     heat = f"{level}/{caps.heat_max}" if caps.has_heater else "no heater"
     temp = f"{snap.temperature_c:.1f} °C" if snap.temperature_c is not None else "— °C"
