@@ -137,9 +137,10 @@ class Session:
     def on_enter_connecting(self) -> None:
         try:
             self.link = self._open_link()
-            if self._on_event is not None:
-                self.link.on_event = self._on_event
             self.capabilities = self.link.handshake()
+            # events read before the handshake completed (the power-up EVENT RESET) belong to no
+            # session; a reset across a reconnect shows in boot_count instead (§6.6)
+            self.link.on_event = lambda event: self._on_event(event) if self._on_event else None
         except MassagerError as err:
             self._close_link()
             self.error = err

@@ -145,3 +145,23 @@ def test_device_reset_mid_program_is_a_fault_never_resumed() -> None:
     run = play("circulation-warmup", faults=FaultPlan(reset_at=40.0), reconnect=True)
     assert run.outcome == Outcome.FAULT
     assert not [a for a in run.device.applied if a.t > 40.0]
+
+
+def test_power_up_reset_event_before_the_handshake_belongs_to_no_session() -> None:
+    """The device announces its power-up with EVENT RESET (§6.6); that precedes this session."""
+    from controller.clock import VirtualClock
+    from controller.link import Link
+    from controller.session import Session
+    from sim import make_pair
+
+    clock = VirtualClock()
+    transport, device = make_pair(clock)
+    seen: list[object] = []
+    session = Session(lambda: Link(transport, clock), clock, lambda p, r, h: r, on_event=seen.append)
+    session.fire("connect")
+    assert device.events[0].code.name == "RESET" and session.state == State.READY
+    assert seen == []
+    device.press_stop_button(clock.now())
+    assert session.link is not None
+    session.link.poll(0.01)
+    assert [getattr(e, "code", None) for e in seen] == [1]  # events after the handshake do arrive
