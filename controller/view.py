@@ -55,7 +55,7 @@ class View(Protocol):
 def make_view(stream: TextIO, *, interactive: bool) -> View:
     """A live view on a terminal, plain lines otherwise (the caller knows whether keys can be read)."""
     if interactive:
-        return LiveView(Console(file=stream))
+        return LiveView(Console(file=stream), auto_refresh=True)
     return PlainView(stream)
 
 
@@ -239,11 +239,17 @@ def render_live(timeline: Timeline, caps: DeviceCapabilities, snap: Snapshot,
 
 
 class LiveView:
-    """A rich Live screen, redrawn at most every REDRAW_EVERY_S of wall time and on every state change."""
+    """A rich Live screen, redrawn about REDRAW_EVERY_S by rich's own thread, never by the player's.
 
-    def __init__(self, console: Console, *, now: Callable[[], float] | None = None) -> None:
+    `update` only stores the snapshot, so drawing (tens of ms) cannot delay a step's onset or a
+    keep-alive. With auto_refresh=False (tests), it draws synchronously, throttled the same way.
+    """
+
+    def __init__(self, console: Console, *, now: Callable[[], float] | None = None,
+                 auto_refresh: bool = False) -> None:
         self.console = console
         self._now = now or RealClock().now
+        self._auto = auto_refresh
         self._live: Live | None = None
         self._timeline: Timeline | None = None
         self._caps: DeviceCapabilities | None = None
@@ -254,18 +260,23 @@ class LiveView:
 
     def start(self, timeline: Timeline, caps: DeviceCapabilities) -> None:
         self._timeline, self._caps = timeline, caps
-        self._live = Live(console=self.console, auto_refresh=False, vertical_overflow="visible")
+        self._live = Live(console=self.console, auto_refresh=self._auto,
+                          refresh_per_second=1 / REDRAW_EVERY_S, vertical_overflow="visible",
+                          get_renderable=self._screen if self._auto else None)
         self._live.start()
 
     def update(self, snap: Snapshot) -> None:
         self._snap = snap
+        if self._auto:
+            return
         now = self._now()
         if snap.state != self._drawn_state or now - self._drawn_at >= REDRAW_EVERY_S:
             self._draw(now)
 
     def note(self, text: str) -> None:
         self._notes.append(text)
-        self._draw(self._now())
+        if not self._auto:
+            self._draw(self._now())
 
     def finish(self, outcome: str, message: str) -> None:
         self._draw(self._now())
@@ -276,12 +287,19 @@ class LiveView:
         tail = f": {message}" if message else ""
         self.console.print(Text.assemble((outcome.replace("_", " "), style), tail))
 
+    def _screen(self) -> RenderableType:
+        if self._snap is None or self._timeline is None or self._caps is None:
+            return Text("connecting…")
+        return render_live(self._timeline, self._caps, self._snap, tuple(self._notes))
+
     def _draw(self, now: float) -> None:
-        if self._live is None or self._snap is None or self._timeline is None or self._caps is None:
+        if self._live is None or self._snap is None:
             return
         self._drawn_at, self._drawn_state = now, self._snap.state
-        screen = render_live(self._timeline, self._caps, self._snap, tuple(self._notes))
-        self._live.update(screen, refresh=True)
+        if self._auto:
+            self._live.refresh()
+        else:
+            self._live.update(self._screen(), refresh=True)
 
 
 # --- the plain view -------------------------------------------------------------------------------
