@@ -76,9 +76,9 @@ def sim_host(profile: str = "foot") -> Peer:
     return Peer("bench.peers.simhost", profile)
 
 
-def echo_peer(reply: bytes) -> Peer:
-    """The floor peer answering every frame with `reply`."""
-    return Peer("bench.peers.echo", reply.hex())
+def echo_peer(replies: list[bytes]) -> Peer:
+    """The floor peer answering a frame with sequence number n with replies[n]."""
+    return Peer("bench.peers.echo", ",".join(r.hex() for r in replies))
 
 
 def modbus_server() -> Peer:

@@ -1,12 +1,15 @@
 """1. Command round trip over a pty: the project's link and simulator, the echo floor, and pymodbus RTU.
 
 Every contender talks to a peer in another process over a fresh pseudo-terminal pair. Batches of round
-trips alternate between contenders, and each figure is the median over batches.
+trips alternate between contenders, and each figure is the median over batches. Two cross pairs split our
+round trip by side: the Link against the echo peer (what the host side adds to the floor) and raw bytes
+against the simulator (what the simulator adds).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import statistics
 import time
@@ -36,14 +39,14 @@ class RoundTripParams:
     batches: int = 7
 
 
-def set_frame() -> bytes:
-    """The exact bytes the link sends for a one-zone SET (seq 1)."""
-    return codec.encode_frame(1, SetActuators(ONE_ZONE))
+def set_frames() -> list[bytes]:
+    """The exact bytes the link sends for a one-zone SET, for every sequence number."""
+    return [codec.encode_frame(seq, SetActuators(ONE_ZONE)) for seq in range(256)]
 
 
-def ack_frame() -> bytes:
-    """The exact bytes the simulator answers a SET with, so the floor moves the same bytes both ways."""
-    return encode_message(1, Ack(MsgType.SET))
+def ack_frames() -> list[bytes]:
+    """The exact bytes the simulator answers a SET with, for every sequence number."""
+    return [encode_message(seq, Ack(MsgType.SET)) for seq in range(256)]
 
 
 def time_batch(one: Callable[[], object], n: int) -> list[float]:
@@ -57,43 +60,43 @@ def time_batch(one: Callable[[], object], n: int) -> list[float]:
 
 
 class LinkContender:
-    """massagectl's Link and SerialTransport against the simulator in another process."""
+    """massagectl's Link over a SerialTransport (shared with the raw contender on the same peer)."""
 
-    def __init__(self, peer: procs.Peer) -> None:
-        self.transport = SerialTransport(peer.path)
+    def __init__(self, transport: SerialTransport, handshake: bool) -> None:
+        self.transport = transport
+        self.handshake = handshake
 
     def batch(self, n: int) -> list[float]:
-        # a fresh handshake per batch: the device's watchdog ends a session left silent between batches
         link = Link(self.transport, RealClock())
-        link.handshake()
+        if self.handshake:  # a fresh one per batch: the device's watchdog ends a session left silent
+            link.handshake()
         return time_batch(lambda: link.set_actuators(ONE_ZONE), n)
 
-    def close(self) -> None:
-        self.transport.close()
 
+class RawContender:
+    """The same transport and read pattern with raw bytes only: write a SET, read to the reply's 0x00."""
 
-class FloorContender:
-    """The same transport and read pattern, raw bytes only: write a SET, read until the reply's 0x00."""
-
-    def __init__(self, peer: procs.Peer) -> None:
-        self.transport = SerialTransport(peer.path)
-        self.frame = set_frame()
+    def __init__(self, transport: SerialTransport, handshake: bool) -> None:
+        self.transport = transport
+        self.handshake = handshake
+        self.frames = set_frames()
+        self.seq = 0
 
     def one(self) -> bytes:
-        self.transport.write(self.frame)
+        self.seq = self.seq % 255 + 1
+        self.transport.write(self.frames[self.seq])
         got = self.transport.read(4096, READ_TIMEOUT_S)
         while not got.endswith(b"\x00"):
             more = self.transport.read(4096, READ_TIMEOUT_S)
             if not more:
-                raise TimeoutError("the echo peer did not answer")
+                raise TimeoutError("the peer did not answer")
             got += more
         return got
 
     def batch(self, n: int) -> list[float]:
+        if self.handshake:  # the simulator answers SET only after HELLO (and its watchdog ends a session)
+            Link(self.transport, RealClock()).handshake()
         return time_batch(self.one, n)
-
-    def close(self) -> None:
-        self.transport.close()
 
 
 class ModbusSyncContender:
@@ -166,26 +169,29 @@ def figures(batches: list[list[float]]) -> dict[str, float]:
     }
 
 
+def contenders(sim: SerialTransport, echo: SerialTransport, modbus: list[procs.Peer]) -> dict[str, Any]:
+    """The measured pair, the floor, the peers, and two cross pairs that split our cost by side."""
+    return {"massagectl": LinkContender(sim, True), "floor": RawContender(echo, False),
+            "pymodbus_sync": ModbusSyncContender(modbus[0]),
+            "pymodbus_async": ModbusAsyncContender(modbus[1]),
+            "link_to_echo": LinkContender(echo, False), "raw_to_sim": RawContender(sim, True)}
+
+
 def run(params: RoundTripParams) -> dict[str, Any]:
-    """Start the three peers, alternate batches, and compare."""
+    """Start the peers, alternate batches, and compare."""
     logging.getLogger("pymodbus").setLevel(logging.ERROR)
-    peers = {"massagectl": procs.sim_host(), "floor": procs.echo_peer(ack_frame()),
-             "pymodbus_sync": procs.modbus_server(), "pymodbus_async": procs.modbus_server()}
-    kinds = {"massagectl": LinkContender, "floor": FloorContender,
-             "pymodbus_sync": ModbusSyncContender, "pymodbus_async": ModbusAsyncContender}
-    contenders: dict[str, Any] = {}
-    try:
-        for name, kind in kinds.items():
-            contenders[name] = kind(peers[name])
-        for c in contenders.values():
+    with contextlib.ExitStack() as stack:
+        sim, echo = stack.enter_context(procs.sim_host()), stack.enter_context(procs.echo_peer(ack_frames()))
+        modbus = [stack.enter_context(procs.modbus_server()) for _ in range(2)]
+        ports = [SerialTransport(sim.path), SerialTransport(echo.path)]
+        for port in ports:
+            stack.callback(port.close)
+        cs = contenders(ports[0], ports[1], modbus)
+        for c in cs.values():
+            if hasattr(c, "close"):
+                stack.callback(c.close)
             c.batch(20)  # warm up: imports, first page faults, pty buffers
-        runs = alternate({n: (lambda c=c: c.batch(params.per_batch)) for n, c in contenders.items()},
-                         params.batches)
-    finally:
-        for c in contenders.values():
-            c.close()
-        for p in peers.values():
-            p.close()
+        runs = alternate({n: (lambda c=c: c.batch(params.per_batch)) for n, c in cs.items()}, params.batches)
     return summarise({n: figures(r) for n, r in runs.items()})
 
 
@@ -198,6 +204,8 @@ def summarise(fig: dict[str, dict[str, float]]) -> dict[str, Any]:
         at_most("round trip p50 / echo floor p50", ratios["to_floor"], 2, "x"),
         at_least("pymodbus faster client p50 / ours p50", ratios["peer_over_ours"], 2, "x"),
     ]
-    return {"contenders": fig, "ratios": ratios, "frame_bytes": {"set": len(set_frame()),
-                                                                 "ack": len(ack_frame())},
+    ratios["link_cost_us"] = fig["link_to_echo"]["p50_us"] - fig["floor"]["p50_us"]
+    ratios["sim_cost_us"] = fig["raw_to_sim"]["p50_us"] - fig["floor"]["p50_us"]
+    return {"contenders": fig, "ratios": ratios, "frame_bytes": {"set": len(set_frames()[1]),
+                                                                 "ack": len(ack_frames()[1])},
             "targets": [t.as_dict() for t in targets]}

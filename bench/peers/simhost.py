@@ -2,8 +2,8 @@
 
 Prints one JSON line {"path", "pid"} once serving; then each stdin line is a request answered by one JSON
 line: `timeline` (every actuator change as [t, zone_id, intensity, heat, cause], t on the system-wide
-monotonic clock), `cpu` (this process's user+system seconds), `quit`. Timestamps share time.monotonic with
-every other process on the machine, so the bench can compare them with the moment it acted.
+monotonic clock), `cpu` (this process's CPU seconds, all threads), `quit`. Timestamps share
+time.monotonic with every other process on the machine, so the bench can compare them with when it acted.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 
 from sim.pty_server import PtyServer
 
@@ -20,8 +21,7 @@ def answer(server: PtyServer, request: str) -> object:
     if request == "timeline":
         return [[e.t, e.zone_id, e.intensity, e.heat, e.cause] for e in list(server.device.timeline)]
     if request == "cpu":
-        times = os.times()
-        return {"cpu_s": times.user + times.system}
+        return {"cpu_s": time.process_time()}  # every thread, at clock_gettime resolution
     return {"error": f"unknown request {request!r}"}
 
 

@@ -1,0 +1,123 @@
+"""The table: a few lines per measurement, each figure beside its comparisons, then every target's mark."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Row = tuple[str, str, str]  # section, figure, value
+MARK = {True: "PASS", False: "MISS"}
+
+
+def _us(f: dict[str, float]) -> str:
+    return f"p50 {f['p50_us']:.0f} / p99 {f['p99_us']:.0f} / max {f['max_us']:.0f} µs, {f['per_s']:.0f}/s"
+
+
+def _ms(f: dict[str, float]) -> str:
+    return f"p50 {f['p50_ms']:.2f} / p99 {f['p99_ms']:.2f} / max {f['max_ms']:.2f} ms"
+
+
+def roundtrip_rows(r: dict[str, Any]) -> list[Row]:
+    rows = [("1 round trip", name, _us(f)) for name, f in r["contenders"].items()]
+    q = r["ratios"]
+    rows.append(("1 round trip", "ratios (p50)",
+                 f"ours / floor {q['to_floor']:.2f}x, pymodbus best / ours {q['peer_over_ours']:.2f}x; "
+                 f"over the floor the link adds {q['link_cost_us']:.0f} µs, "
+                 f"the simulator {q['sim_cost_us']:.0f} µs"))
+    return rows
+
+
+def schedule_rows(r: dict[str, Any]) -> list[Row]:
+    return [("2 schedule", f"{name} |onset error|", f"{_ms(f)}, drift {f['drift_ms']:+.2f} ms")
+            for name, f in r["contenders"].items()]
+
+
+def virtual_rows(r: dict[str, Any]) -> list[Row]:
+    lib = r["library"]
+    return [("3 virtual time", "whole library",
+             f"{lib['simulated_s']:.0f} simulated s in {lib['wall_s']:.2f} wall s = {lib['speedup']:.0f}x "
+             f"(slowest program {lib['min_program_speedup']:.0f}x)"),
+            ("3 virtual time", "frames and their cost",
+             f"{lib['frames']} frames x {lib['bare_set_us']:.1f} µs bare SET round trip = "
+             f"{100 * lib['frames_share_of_wall']:.0f}% of the wall time")]
+
+
+def idle_rows(r: dict[str, Any]) -> list[Row]:
+    f = r["figures"]
+    return [("4 idle cost", f"playing {r['params']['program']} in real time",
+             f"controller {f['controller_pct']:.2f}% / simulator {f['simulator_pct']:.2f}% of a core")]
+
+
+def stop_rows(r: dict[str, Any]) -> list[Row]:
+    return [("5 stop latency", name, _ms(f) + f" (n={f['n']})") for name, f in r["contenders"].items()]
+
+
+def startup_rows(r: dict[str, Any]) -> list[Row]:
+    return [("6 start-up", name, f"{f['ms']:.0f} ms = {f['ratio_to_python']:.1f}x python -c pass")
+            for name, f in r["figures"].items()]
+
+
+def wire_rows(r: dict[str, Any]) -> list[Row]:
+    fr = r["frames"]
+    rows = [("7 wire budget", "frame bytes",
+             f"SET 1 zone {fr['set_1zone']} B, 4 zones {fr['set_4zone']} B, HEARTBEAT {fr['heartbeat']} B, "
+             f"ACK {fr['ack']} B")]
+    for name, p in r["programs"].items():
+        rows.append(("7 wire budget", f"{name} busiest second",
+                     f"{p['busiest_bytes_per_s']} B ({100 * p['share_115200']:.1f}% of 115200, "
+                     f"{100 * p['share_9600']:.0f}% of 9600); playing {p['busiest_playing_bytes_per_s']} B "
+                     f"({100 * p['playing_share_9600']:.0f}% of 9600)"))
+    return rows
+
+
+def memory_rows(r: dict[str, Any]) -> list[Row]:
+    f = r["figures"]
+    return [("8 memory", f"peak RSS, {r['params']['program']}",
+             f"{f['peak_rss_mib']:.1f} MiB (imports alone {f['imports_only_mib']:.1f} MiB, run adds "
+             f"{f['run_adds_mib']:.1f} MiB)")]
+
+
+ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
+    "roundtrip": roundtrip_rows, "schedule": schedule_rows, "virtual": virtual_rows, "idle": idle_rows,
+    "stop": stop_rows, "startup": startup_rows, "wire": wire_rows, "memory": memory_rows}
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
+
+
+def target_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(target, measured, goal, PASS/MISS) for every target of every section that ran."""
+    out = []
+    for section in results.values():
+        for t in section.get("targets", []):
+            out.append((t["name"], f"{_fmt(t['value'])} {t['unit']}".strip(), t["goal"], MARK[t["met"]]))
+    return out
+
+
+def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    line = "  ".join("-" * w for w in widths)
+    return ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in [header]] + [line] + [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+
+
+def text(results: dict[str, Any], machine: dict[str, Any]) -> str:
+    """The plain-text table printed at the end of a run."""
+    figures = [row for name, r in results.items() for row in ROWS[name](r)]
+    head = (f"massagectl benchmarks {machine['date']} on {machine['cpu']} ({machine['cores']} cores), "
+            f"Python {machine['python']}, {machine['os']}, load {machine['load_before']}")
+    return "\n".join([head, "", *_table(figures, ("measurement", "figure", "value")), "",
+                      *_table(target_rows(results), ("target", "measured", "goal", "mark"))])
+
+
+def markdown(results: dict[str, Any], machine: dict[str, Any]) -> str:
+    """The same table as Markdown, for the README's performance section."""
+    lines = [f"Run {machine['date']} on {machine['cpu']}, {machine['cores']} cores, "
+             f"Python {machine['python']}, {machine['os']} "
+             f"(load average before the run {machine['load_before']}).", "",
+             "| measurement | figure | value |", "|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} |" for name, r in results.items() for a, b, c in ROWS[name](r)]
+    lines += ["", "| target | measured | goal | mark |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in target_rows(results)]
+    return "\n".join(lines) + "\n"

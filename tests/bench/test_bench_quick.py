@@ -1,0 +1,85 @@
+"""The benchmark harness in --quick mode: every section runs and reports sane figures (not their speed)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pymodbus")  # the bench extra; without it the harness cannot run its peer
+
+from bench.run import SECTIONS  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One quick run for the whole module, started as a user would start it."""
+    out = tmp_path_factory.mktemp("bench")
+    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "target" in done.stdout
+    return json.loads((out / "quick.json").read_text())
+
+
+def positive(value: float) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value) and value > 0
+
+
+def test_every_section_and_the_machine(quick: dict[str, Any]) -> None:
+    assert quick["quick"] is True
+    assert set(quick["results"]) == set(SECTIONS)
+    for key in ("date", "cpu", "cores", "python", "os"):
+        assert quick["machine"][key]
+
+
+def test_round_trip(quick: dict[str, Any]) -> None:
+    r = quick["results"]["roundtrip"]
+    assert {"massagectl", "floor", "pymodbus_sync", "pymodbus_async"} <= set(r["contenders"])
+    for f in r["contenders"].values():
+        assert 0 < f["p50_us"] <= f["p99_us"] <= f["max_us"] < 1e6
+        assert positive(f["per_s"])
+    assert r["frame_bytes"] == {"set": 16, "ack": 9}
+
+
+def test_schedule(quick: dict[str, Any]) -> None:
+    r = quick["results"]["schedule"]
+    for f in r["contenders"].values():
+        assert 0 <= f["p50_ms"] <= f["p99_ms"] <= f["max_ms"] < 1000
+
+
+def test_virtual_time(quick: dict[str, Any]) -> None:
+    r = quick["results"]["virtual"]
+    assert len(r["programs"]) == len(list((REPO / "programs").glob("*.yaml")))
+    assert all(p["outcome"] == "completed" and p["simulated_s"] > 60 for p in r["programs"].values())
+    assert r["library"]["speedup"] > 1
+
+
+def test_idle_and_stop(quick: dict[str, Any]) -> None:
+    idle = quick["results"]["idle"]["figures"]
+    assert 0 < idle["controller_pct"] < 100 and 0 <= idle["simulator_pct"] < 100
+    for f in quick["results"]["stop"]["contenders"].values():
+        assert f["n"] >= 1 and 0 < f["p50_ms"] <= f["max_ms"] < 1000
+
+
+def test_startup_wire_memory(quick: dict[str, Any]) -> None:
+    startup = quick["results"]["startup"]["figures"]
+    assert startup["python_c_pass"]["ratio_to_python"] == 1
+    assert all(positive(f["ms"]) for f in startup.values())
+    wire = quick["results"]["wire"]
+    assert wire["frames"]["set_4zone"] > wire["frames"]["set_1zone"]
+    assert all(0 < p["share_9600"] < 10 for p in wire["programs"].values())
+    assert 5 < quick["results"]["memory"]["figures"]["peak_rss_mib"] < 2000
+
+
+def test_every_target_has_a_mark(quick: dict[str, Any]) -> None:
+    targets = [t for r in quick["results"].values() for t in r["targets"]]
+    assert len(targets) >= 10
+    assert all(isinstance(t["met"], bool) and math.isfinite(t["value"]) for t in targets)
