@@ -21,6 +21,7 @@ from controller.keys import KeyReader
 from controller.link import Link
 from controller.player import Interrupted, Outcome, Player
 from controller.program.library import program_folders, resolve_program
+from controller.resttime import record_session_end, require_rest
 from controller.runs import RunPlan, check_run, make_session, prepare_timeline
 from controller.session import Session
 from controller.sessionlog import SessionLog, default_log_path
@@ -156,6 +157,9 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
     try:
         with sigterm_interrupts():
             timeline, findings = prepare_timeline(session, plan)
+            real_device = session.capabilities is not None and not session.capabilities.simulator
+            if real_device:  # a person is on it: no back-to-back sessions past the session limit
+                require_rest(plan.policy)
             for finding in findings:
                 view.note(str(finding))
             player = Player(session, timeline, session_limit_s=plan.policy.session_limit_s,
@@ -168,7 +172,11 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
                           zones={z.id: z.name for z in caps.zones} if caps else {})
             view.start(timeline, session.capabilities)  # type: ignore[arg-type]
             with KeyReader(player.controls):
-                outcome = player.run()
+                try:
+                    outcome = player.run()
+                finally:
+                    if real_device:
+                        record_session_end()
     except (KeyboardInterrupt, Interrupted):
         _stop_quietly(session)
         outcome = Outcome.STOPPED

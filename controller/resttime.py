@@ -1,0 +1,42 @@
+"""Remembers when the last session on a real massager ended, so the next one waits the minimum pause.
+
+Without it, back-to-back sessions would defeat the session limit. The file holds one wall-clock time
+(seconds since the epoch); it lives beside the session logs. Simulator runs touch no person and skip it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from controller.errors import SafetyRefusal
+from controller.safety import SafetyPolicy, pause_remaining_s
+
+
+def rest_file() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "massagectl" / "last-session-end"
+
+
+def last_session_end(path: Path | None = None) -> float | None:
+    """When the last real session ended, or None (never, or an unreadable file)."""
+    try:
+        return float((path or rest_file()).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def require_rest(policy: SafetyPolicy, path: Path | None = None, now: float | None = None) -> None:
+    """Raises SafetyRefusal while the minimum pause since the last session has not passed."""
+    remaining = pause_remaining_s(last_session_end(path), time.time() if now is None else now, policy)
+    if remaining > 0:
+        raise SafetyRefusal(
+            f"rest {remaining / 60:.1f} more minutes: sessions need a pause of "
+            f"{policy.min_pause_s / 60:g} minutes between them")
+
+
+def record_session_end(path: Path | None = None, now: float | None = None) -> None:
+    target = path or rest_file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(f"{time.time() if now is None else now:.0f}\n")
