@@ -1,0 +1,72 @@
+"""Issue 5's property, end to end: whatever the program and the profile, what reaches the simulator is safe.
+
+A generated program is compiled, limited by the policy for a generated health profile, and played by the
+real player on the virtual clock against the simulator — with the user pressing `+` at random moments. Every
+SET the simulated device applied is then checked against the profile's and the device's limits, and every
+rise against the ramp rule.
+"""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from controller.capabilities import sim_profile_capabilities
+from controller.clock import VirtualClock
+from controller.health import HealthProfile
+from controller.limits import HARD_MAX_SESSION_S, PROGRAM_INTENSITY_MAX, RAMP_TICK_S
+from controller.link import Link
+from controller.player import Player, Snapshot
+from controller.program.compiler import compile_program
+from controller.program.model import Program
+from controller.runs import make_session
+from controller.safety import limit_timeline, policy_for, to_device_level
+from sim import make_pair
+from tests.program.test_properties import programs
+from tests.safety.builders import profiles
+
+EPS = 1e-6
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(), profiles(), st.sampled_from(["foot", "chair"]),
+       st.lists(st.floats(0, 900), max_size=4))
+def test_what_reaches_the_device_never_exceeds_a_limit(program: Program, profile: HealthProfile | None,
+                                                       device_profile: str, presses: list[float]) -> None:
+    caps = sim_profile_capabilities(device_profile)
+    policy = policy_for(profile)
+    timeline, _ = limit_timeline(compile_program(program, caps, session_limit_s=HARD_MAX_SESSION_S), caps,
+                                 policy)
+    clock = VirtualClock()
+    transport, device = make_pair(clock, profile=device_profile)
+    session = make_session(lambda: Link(transport, clock), clock, policy)
+    pending = sorted(presses)
+
+    def press_plus(snap: Snapshot) -> None:
+        while pending and snap.position_s >= pending[0]:
+            pending.pop(0)
+            player.controls.intensity_up()
+
+    player = Player(session, timeline, session_limit_s=policy.session_limit_s, on_tick=press_plus)
+    player.run()
+
+    zones = {z.id: z for z in caps.zones}
+    rate = policy.ramp_levels_per_s * caps.intensity_max / PROGRAM_INTENSITY_MAX
+    step = max(1, math.floor(rate * RAMP_TICK_S + EPS))
+    held: dict[int, tuple[int, float]] = {}
+    start = device.applied[0].t if device.applied else 0.0
+    for applied in device.applied:
+        for e in applied.entries:
+            zone = zones[e.zone]
+            assert e.intensity <= to_device_level(policy.intensity_cap(zone.name), caps.intensity_max)
+            assert e.intensity <= caps.intensity_max and e.speed <= caps.speed_max
+            assert e.heat == 0 or (zone.heated and policy.max_heat_level > 0 and e.heat <= caps.heat_max)
+            before, since = held.get(e.zone, (0, float("-inf")))
+            rise = e.intensity - before
+            assert rise <= step, (zone.name, before, e.intensity)
+            assert rise <= 0 or since == float("-inf") or rise <= rate * (applied.t - since) + EPS
+            if e.intensity != before:
+                held[e.zone] = (e.intensity, applied.t)
+        assert applied.t - start <= min(policy.session_limit_s, caps.max_session_s) + EPS
