@@ -162,8 +162,13 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
                 require_rest(plan.policy)
             for finding in findings:
                 view.note(str(finding))
+            def note(text: str) -> None:
+                view.note(text)
+                if log is not None:
+                    log.write("note", text=text)
+
             player = Player(session, timeline, session_limit_s=plan.policy.session_limit_s,
-                            reconnect=reconnect, on_tick=view.update, on_note=view.note)
+                            reconnect=reconnect, on_tick=view.update, on_note=note)
             player_ref.append(player)
             if log is not None:
                 caps = session.capabilities

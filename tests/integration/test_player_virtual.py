@@ -165,3 +165,14 @@ def test_power_up_reset_event_before_the_handshake_belongs_to_no_session() -> No
     assert session.link is not None
     session.link.poll(0.01)
     assert [getattr(e, "code", None) for e in seen] == [1]  # events after the handshake do arrive
+
+
+def test_silent_device_is_a_link_timeout_fault_and_says_where_it_stopped() -> None:
+    from controller.errors import LinkTimeout
+
+    run = play("circulation-warmup", faults=FaultPlan(awol_at=70.0))
+    assert run.outcome == Outcome.FAULT
+    assert isinstance(run.session.error, LinkTimeout)
+    assert "did not answer" in str(run.session.error)
+    assert any(n.startswith("fault:") and "step" in n for n in run.notes)
+    assert not [a for a in run.device.applied if a.t > 70.0 + 1e-9]

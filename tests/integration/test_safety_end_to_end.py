@@ -10,20 +10,30 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from controller.capabilities import sim_profile_capabilities
 from controller.clock import VirtualClock
+from controller.errors import SafetyRefusal
 from controller.health import HealthProfile
-from controller.limits import HARD_MAX_SESSION_S, PROGRAM_INTENSITY_MAX, RAMP_TICK_S
+from controller.limits import (
+    HARD_MAX_SESSION_S,
+    LIGHT_PRESSURE_MAX_INTENSITY,
+    PROGRAM_INTENSITY_MAX,
+    RAMP_TICK_S,
+)
 from controller.link import Link
 from controller.player import Player, Snapshot
 from controller.program.compiler import compile_program
+from controller.program.library import program_folders, resolve_program
 from controller.program.model import Program
-from controller.runs import make_session
+from controller.runs import check_run, make_session
 from controller.safety import limit_timeline, policy_for, to_device_level
+from programs import PROGRAMS_DIR
 from sim import make_pair
+from tests.integration.harness import play
 from tests.program.test_properties import programs
 from tests.safety.builders import profiles
 
@@ -70,3 +80,26 @@ def test_what_reaches_the_device_never_exceeds_a_limit(program: Program, profile
             if e.intensity != before:
                 held[e.zone] = (e.intensity, applied.t)
         assert applied.t - start <= min(policy.session_limit_s, caps.max_session_s) + EPS
+
+
+ELDERLY = HealthProfile(age_group="elderly")
+
+
+@pytest.mark.parametrize("device_profile", ["foot", "chair"])
+@pytest.mark.parametrize("program", sorted(p.stem for p in PROGRAMS_DIR.glob("*.yaml")))
+def test_an_elderly_user_never_gets_more_than_light_pressure_on_the_device(program: str,
+                                                                           device_profile: str) -> None:
+    """Read from what the simulator recorded, not from what the controller meant to send."""
+    run = play(program, profile=device_profile, policy=policy_for(ELDERLY))
+    caps = sim_profile_capabilities(device_profile)
+    cap = to_device_level(LIGHT_PRESSURE_MAX_INTENSITY, caps.intensity_max)
+    assert run.device.timeline and max(e.intensity for e in run.device.timeline) <= cap
+
+
+@pytest.mark.parametrize("conditions", [("neuropathy",), ("deep_vein_thrombosis",)])
+@pytest.mark.parametrize("program", sorted(p.stem for p in PROGRAMS_DIR.glob("*.yaml")))
+def test_neuropathy_and_dvt_users_are_refused_every_built_in_before_anything_is_sent(
+        program: str, conditions: tuple[str, ...]) -> None:
+    loaded = resolve_program(program, program_folders([]))
+    with pytest.raises(SafetyRefusal, match=conditions[0].split("_")[0]):
+        check_run(loaded, HealthProfile(conditions=conditions), acknowledged=True)
