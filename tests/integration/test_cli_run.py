@@ -115,3 +115,9 @@ def test_run_refuses_a_contraindicated_program_before_touching_the_device(tmp_pa
     assert done.returncode == exitcodes.REFUSED
     assert "deep" in done.stderr and "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+def test_ports_lists_ports_or_says_there_are_none() -> None:
+    done = massagectl("ports", "--probe")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() and "Traceback" not in done.stderr
