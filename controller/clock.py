@@ -21,6 +21,17 @@ class Clock(Protocol):
         ...
 
 
+def _wait(remaining_s: float, wake: threading.Event | None) -> bool:
+    """Block up to remaining_s of real time, or until `wake` is set; True when woken."""
+    if wake is None:
+        if remaining_s > 0:
+            time.sleep(remaining_s)
+        return False
+    if remaining_s <= 0:
+        return wake.is_set()
+    return wake.wait(remaining_s)
+
+
 class RealClock:
     """time.monotonic, with waits on an Event so a pause or e-stop wakes the runner at once."""
 
@@ -28,14 +39,7 @@ class RealClock:
         return time.monotonic()
 
     def wait_until(self, deadline: float, wake: threading.Event | None = None) -> bool:
-        remaining = deadline - time.monotonic()
-        if wake is None:
-            if remaining > 0:
-                time.sleep(remaining)
-            return False
-        if remaining <= 0:
-            return wake.is_set()
-        return wake.wait(remaining)
+        return _wait(deadline - time.monotonic(), wake)
 
 
 class VirtualClock:
@@ -73,11 +77,4 @@ class ScaledClock:
         return (time.monotonic() - self._t0) * self.factor
 
     def wait_until(self, deadline: float, wake: threading.Event | None = None) -> bool:
-        remaining = (deadline - self.now()) / self.factor
-        if wake is None:
-            if remaining > 0:
-                time.sleep(remaining)
-            return False
-        if remaining <= 0:
-            return wake.is_set()
-        return wake.wait(remaining)
+        return _wait((deadline - self.now()) / self.factor, wake)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+DEFAULT_BAUD = 115200  # §2.1: 8N1; devices should also offer 9600
+
 # §2.2, §2.3 framing
 PROTOCOL_MAJOR = 1
 PROTOCOL_MINOR = 0

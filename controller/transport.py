@@ -16,8 +16,7 @@ from typing import IO
 import serial
 
 from controller.errors import LinkClosed, LinkError, PortBusy, PortNotFound, PortPermission
-
-DEFAULT_BAUD = 115200
+from controller.protocol import DEFAULT_BAUD
 
 
 def lock_dir() -> Path:

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import TYPE_CHECKING
 
 import click
 
-from controller.capabilities import DeviceCapabilities
-from controller.clock import RealClock
-from controller.errors import LinkError, ProtocolError
 from controller.limits import REPLY_TIMEOUT_S, REPLY_TIMEOUT_SLOW_S
-from controller.link import Link
-from controller.transport import DEFAULT_BAUD, SerialTransport, list_ports
+from controller.protocol import DEFAULT_BAUD
+
+if TYPE_CHECKING:
+    from controller.capabilities import DeviceCapabilities
+    from controller.link import Link
 
 
 def open_link(port: str, baud: int = DEFAULT_BAUD, *, tries: int | None = None) -> Link:
     """A link on `port` with the reply timeout the line rate needs (firmware_protocol.md §5)."""
+    from controller.clock import RealClock
+    from controller.link import Link
+    from controller.transport import SerialTransport
+
     timeout = REPLY_TIMEOUT_SLOW_S if baud < 57600 else REPLY_TIMEOUT_S
     link = Link(SerialTransport(port, baud), RealClock(), reply_timeout_s=timeout)
     if tries is not None:
@@ -69,6 +74,9 @@ def register(group: click.Group) -> None:
     @click.option("--probe", "do_probe", is_flag=True, help="Handshake with each port to find massagers.")
     def ports_cmd(do_probe: bool) -> None:
         """List serial ports; with --probe, mark those that answer as massagers."""
+        from controller.errors import LinkError, ProtocolError
+        from controller.transport import list_ports
+
         ports = list_ports()
         if not ports:
             click.echo("no serial ports found")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console, Group, RenderableType
-from rich.table import Table
-from rich.text import Text
 
-from controller.report import Incident, Report, load_report, report_json
-from controller.view import clock_text
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.table import Table
+    from rich.text import Text
+
+    from controller.report import Incident, Report
 
 
 def register(group: click.Group) -> None:
@@ -26,6 +28,10 @@ def register(group: click.Group) -> None:
               help="Which session of a log holding several (appended runs), from 1; default the last.")
 def report(log: Path, as_json: bool, number: int | None) -> None:
     """Summarise the session log LOG: time per zone, peak intensity, pauses, faults and how it ended."""
+    from rich.console import Console
+
+    from controller.report import load_report, report_json
+
     summary = load_report(log, number)
     if as_json:
         click.echo(json.dumps(report_json(summary), indent=2))
@@ -35,6 +41,10 @@ def report(log: Path, as_json: bool, number: int | None) -> None:
 
 def render_report(r: Report) -> RenderableType:
     """The report as rich tables: the session, the zones, then what happened along the way."""
+
+
+    from rich.console import Group
+
     parts: list[RenderableType] = [_overview(r)]
     if r.zones:
         parts.append(_zone_table(r))
@@ -46,6 +56,10 @@ def render_report(r: Report) -> RenderableType:
 
 def _add(table: Table, *cells: str | Text) -> None:
     """A row whose strings are shown as they are: log text is data, never rich markup."""
+
+
+    from rich.text import Text
+
     table.add_row(*(Text(c) if isinstance(c, str) else c for c in cells))
 
 
@@ -54,6 +68,12 @@ def _out_of(value: int, top: int | None) -> str:
 
 
 def _overview(r: Report) -> Table:
+    """Program, device, times, peak and how it ended."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from controller.view import clock_text
+
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
@@ -84,6 +104,10 @@ def _outcome_style(outcome: str) -> str:
 
 
 def _zone_table(r: Report) -> Table:
+    from rich.table import Table
+
+    from controller.view import clock_text
+
     table = Table(title="time per zone", title_justify="left")
     table.add_column("zone")
     table.add_column("active", justify="right")
@@ -96,6 +120,11 @@ def _zone_table(r: Report) -> Table:
 
 
 def _incident_table(incidents: list[Incident]) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    from controller.view import clock_text
+
     table = Table(title="faults, events and notes", title_justify="left")
     table.add_column("at", justify="right")
     table.add_column("kind")

@@ -1,99 +1,16 @@
-"""`massagectl run`: pick a program, run it on a massager or the simulator, and stay in control."""
+"""`massagectl run`: pick a program, run it on a massager or the simulator, and stay in control.
+
+Only the options live here, so `massagectl --help` stays fast; controller/cli/run_session.py runs it.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 
 import click
 
-from controller import exitcodes
-from controller.clock import Clock, RealClock, ScaledClock, VirtualClock
-from controller.errors import LinkError, MassagerError
-from controller.health import load_profile
-from controller.keys import KeyReader
-from controller.link import Link
-from controller.player import Interrupted, Outcome, Player
-from controller.program.library import program_folders, resolve_program
-from controller.resttime import record_session_end, require_rest
-from controller.runs import RunPlan, check_run, make_session, prepare_timeline
-from controller.session import Session
-from controller.sessionlog import SessionLog, default_log_path
-from controller.view import make_view
-
-OUTCOME_EXIT = {
-    Outcome.COMPLETED: exitcodes.OK,
-    Outcome.SESSION_LIMIT: exitcodes.OK,
-    Outcome.STOPPED: exitcodes.STOPPED_BY_USER,
-    Outcome.EMERGENCY_STOP: exitcodes.EMERGENCY_STOP,
-}
-
-
-def parse_speed(value: str | None) -> float | None:
-    """--speed: a factor ≥ 1, or `max` (virtual time, as fast as the machine goes); None for real time."""
-    if value is None:
-        return None
-    if value == "max":
-        return float("inf")
-    try:
-        factor = float(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a number or 'max'", param_hint="--speed") from None
-    if not 1 <= factor <= 100_000:
-        raise click.BadParameter("must be between 1 and 100000, or 'max'", param_hint="--speed")
-    return factor
-
-
-def sim_clock(speed: float | None) -> Clock:
-    if speed is None:
-        return RealClock()
-    return VirtualClock() if speed == float("inf") else ScaledClock(speed)
-
-
-def link_factory(port: str | None, profile: str, clock: Clock, log: SessionLog | None) -> Callable[[], Link]:
-    """Opens the device's link; called again on each reconnect."""
-    if port is None:
-        from sim import make_pair
-
-        transports = [make_pair(clock, profile=profile)[0]]
-        opened = [0]
-
-        def open_sim() -> Link:
-            if opened[0]:  # a reconnect: like replugging, a fresh port on the same device
-                transports.append(transports[-1].reopen())
-            opened[0] += 1
-            return Link(transports[-1], clock, trace=log.trace if log else None)
-
-        return open_sim
-
-    from controller.cli.device_cmds import open_link
-
-    def open_port() -> Link:
-        link = open_link(port)
-        link.trace = log.trace if log else None
-        return link
-
-    return open_port
-
-
-@contextmanager
-def sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM stops the session the way Ctrl-C does (Interrupted in the playing thread)."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise Interrupted(f"signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+from controller.cli.options import program_dirs_option, safety_options
 
 
 def register(group: click.Group) -> None:
@@ -110,100 +27,21 @@ def register(group: click.Group) -> None:
                   help="Session log file (JSON Lines); default ~/.local/state/massagectl/logs/.")
     @click.option("--no-log", is_flag=True, help="Do not write a session log.")
     @click.option("--reconnect", is_flag=True, help="If the device is lost, wait for it and resume gently.")
-    @click.option("--profile-file", type=click.Path(dir_okay=False, path_type=Path),
-                  help="Health profile (default ~/.config/massagectl/health.yaml).")
-    @click.option("--acknowledge", is_flag=True, help="Acknowledge the program's cautions and heat notice.")
-    @click.option("--session-limit", type=float, help="Session limit in minutes (up to the hard maximum).")
-    @click.option("--max-intensity", type=int, help="Lower (or raise, up to 10) the intensity limit.")
-    @click.option("--dir", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-                  help="Another folder of programs.")
+    @safety_options
+    @program_dirs_option
     def run_cmd(program: str, port: str | None, use_sim: bool, profile: str, speed: str | None,
                 log_path: Path | None, no_log: bool, reconnect: bool, profile_file: Path | None,
                 acknowledge: bool, session_limit: float | None, max_intensity: int | None,
                 dirs: tuple[Path, ...]) -> None:
         """Run PROGRAM (a built-in name or a file) on a massager (--port) or the simulator (--sim)."""
+        from controller.cli.run_session import parse_speed, run_program
+
         if bool(port) == use_sim:
             raise click.UsageError("give exactly one of --port PORT or --sim")
         factor = parse_speed(speed)
         if factor is not None and port:
             raise click.UsageError("--speed works only with --sim: a real massager runs in real time")
-        loaded = resolve_program(program, program_folders(list(dirs)))
-        health = load_profile(profile_file)
-        plan = check_run(loaded, health, acknowledged=acknowledge,
-                         session_limit_s=session_limit * 60 if session_limit else None,
-                         max_intensity=max_intensity)
-        clock = sim_clock(factor) if use_sim else RealClock()
-        log = None if no_log else SessionLog(log_path or default_log_path(), clock)
-        try:
-            code = _run(plan, clock, link_factory(port, profile, clock, log), log, reconnect)
-        finally:
-            if log is not None:
-                log.close()
-                click.echo(f"session log: {log.path}", err=True)
-        sys.exit(code)
-
-
-def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: SessionLog | None,
-         reconnect: bool) -> int:
-    interactive = sys.stdout.isatty() and sys.stdin.isatty() and not isinstance(clock, VirtualClock)
-    view = make_view(sys.stdout, interactive=interactive)
-    for finding in plan.assessment.findings:
-        view.note(str(finding))
-    player_ref: list[Player] = []
-    session = make_session(
-        open_link, clock, plan.policy,
-        temperature=lambda: player_ref[0].temperature_c if player_ref else None,
-        on_state=lambda state, err: log.state(state, err) if log else None)
-    try:
-        with sigterm_interrupts():
-            timeline, findings = prepare_timeline(session, plan)
-            real_device = session.capabilities is not None and not session.capabilities.simulator
-            if real_device:  # a person is on it: no back-to-back sessions past the session limit
-                require_rest(plan.policy)
-            for finding in findings:
-                view.note(str(finding))
-            def note(text: str) -> None:
-                view.note(text)
-                if log is not None:
-                    log.write("note", text=text)
-
-            player = Player(session, timeline, session_limit_s=plan.policy.session_limit_s,
-                            reconnect=reconnect, on_tick=view.update, on_note=note)
-            player_ref.append(player)
-            if log is not None:
-                caps = session.capabilities
-                log.write("session", program=timeline.program_id, program_name=timeline.program_name,
-                          total_s=timeline.total_s, device=dataclasses.asdict(caps) if caps else None,
-                          zones={z.id: z.name for z in caps.zones} if caps else {})
-            view.start(timeline, session.capabilities)  # type: ignore[arg-type]
-            with KeyReader(player.controls):
-                try:
-                    outcome = player.run()
-                finally:
-                    if real_device:
-                        record_session_end()
-    except (KeyboardInterrupt, Interrupted):
-        _stop_quietly(session)
-        outcome = Outcome.STOPPED
-    except MassagerError as err:
-        _stop_quietly(session)
-        if log is not None:
-            log.write("end", outcome="fault", position_s=0, error=str(err))
-        raise
-    error = session.error
-    message = str(error) if outcome == Outcome.FAULT and error else ""
-    if log is not None:
-        position = player_ref[0].position() if player_ref else 0.0
-        log.write("end", outcome=outcome.value, position_s=round(position, 3), error=message)
-    view.finish(outcome.value, message)
-    if outcome == Outcome.FAULT:
-        return exitcodes.LINK if isinstance(error, LinkError) else exitcodes.DEVICE_FAULT
-    return OUTCOME_EXIT[outcome]
-
-
-def _stop_quietly(session: Session) -> None:
-    """Interrupted before playing: make sure nothing runs (the device is off unless it was started)."""
-    if session.link is None:
-        return
-    with contextlib.suppress(MassagerError):
-        session.link.emergency_stop()
+        sys.exit(run_program(program, port=port, profile=profile, factor=factor, log_path=log_path,
+                             no_log=no_log, reconnect=reconnect, profile_file=profile_file,
+                             acknowledge=acknowledge, session_limit=session_limit,
+                             max_intensity=max_intensity, dirs=dirs))

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from controller import exitcodes
-from controller.capabilities import sim_profile_capabilities
-from controller.health import default_profile_path, load_profile
-from controller.limits import HARD_MAX_SESSION_S
-from controller.program.check import compile_loaded
-from controller.program.library import program_folders, resolve_program
-from controller.safety import Assessment, Finding, Level, assess, limit_timeline, policy_for, program_meta
+from controller.cli.options import program_dirs_option, safety_options
 
-_ORDER = (Level.REFUSE, Level.CAUTION, Level.LIMIT, Level.INFO)
+if TYPE_CHECKING:
+    from controller.safety import Assessment, Finding
 
 
 def register(group: click.Group) -> None:
@@ -23,18 +20,20 @@ def register(group: click.Group) -> None:
 
     @group.command("check")
     @click.argument("program")
-    @click.option("--profile-file", type=click.Path(dir_okay=False, path_type=Path),
-                  help="Health profile (default $XDG_CONFIG_HOME/massagectl/health.yaml).")
     @click.option("--profile", type=click.Choice(["foot", "chair"]), default="foot", show_default=True,
                   help="Device to check against (the simulator's profile of it).")
-    @click.option("--acknowledge", is_flag=True, help="Acknowledge the program's cautions and heat notice.")
-    @click.option("--session-limit", type=float, help="Session limit in minutes (up to the hard maximum).")
-    @click.option("--max-intensity", type=int, help="Lower (or raise, up to 10) the intensity limit.")
-    @click.option("--dir", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-                  help="Another folder of programs.")
+    @safety_options
+    @program_dirs_option
     def check_cmd(program: str, profile_file: Path | None, profile: str, acknowledge: bool,
                   session_limit: float | None, max_intensity: int | None, dirs: tuple[Path, ...]) -> None:
         """Say what would be refused or limited for PROGRAM, and why; exit 5 if it may not run."""
+        from controller.capabilities import sim_profile_capabilities
+        from controller.health import default_profile_path, load_profile
+        from controller.limits import HARD_MAX_SESSION_S
+        from controller.program.check import compile_loaded
+        from controller.program.library import program_folders, resolve_program
+        from controller.safety import assess, limit_timeline, policy_for, program_meta
+
         loaded = resolve_program(program, program_folders(list(dirs)))
         health = load_profile(profile_file)
         policy = policy_for(health, session_limit_s=session_limit * 60 if session_limit else None,
@@ -54,11 +53,16 @@ def register(group: click.Group) -> None:
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
     """Refusals first, then cautions, limits and notes: the most important line is read first."""
-    return sorted(findings, key=lambda f: _ORDER.index(f.level))
+    from controller.safety import Level
+
+    order = (Level.REFUSE, Level.CAUTION, Level.LIMIT, Level.INFO)
+    return sorted(findings, key=lambda f: order.index(f.level))
 
 
 def _verdict(assessment: Assessment) -> str:
     """The one-line answer a user (or a script, by the exit code) acts on."""
+    from controller.safety import Level
+
     if any(f.level is Level.REFUSE for f in assessment.findings):
         return "refused: this program will not run for this profile, even with --acknowledge"
     if assessment.needs_acknowledgement:

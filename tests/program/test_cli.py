@@ -12,9 +12,9 @@ import yaml
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
+from controller.cli import main
 from controller.program.loader import load_program_file
 from programs import PROGRAMS_DIR
-from tests.program.cli_harness import main
 
 BAD = Path(__file__).resolve().parents[1] / "bad_programs"
 
@@ -140,7 +140,7 @@ def test_list_reports_invalid_and_duplicate_files(tmp_path: Path) -> None:
 
 def test_help_does_not_import_heavy_modules() -> None:
     code = (
-        "import sys\nfrom click.testing import CliRunner\nfrom tests.program.cli_harness import main\n"
+        "import sys\nfrom click.testing import CliRunner\nfrom controller.cli import main\n"
         "CliRunner().invoke(main, ['--help'])\n"
         "print(sorted(m for m in ('matplotlib', 'pydantic', 'rich') if m in sys.modules))"
     )

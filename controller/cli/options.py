@@ -1,0 +1,32 @@
+"""Options shared by several commands, declared once so `run` and `check` cannot drift apart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def safety_options(command: F) -> F:
+    """--profile-file, --acknowledge, --session-limit and --max-intensity: what the safety layer reads."""
+    for option in reversed([
+        click.option("--profile-file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Health profile (default $XDG_CONFIG_HOME/massagectl/health.yaml)."),
+        click.option("--acknowledge", is_flag=True,
+                     help="Acknowledge the program's cautions and heat notice."),
+        click.option("--session-limit", type=float,
+                     help="Session limit in minutes (up to the hard maximum)."),
+        click.option("--max-intensity", type=int, help="Lower (or raise, up to 10) the intensity limit."),
+    ]):
+        command = option(command)
+    return command
+
+
+def program_dirs_option(command: F) -> F:
+    """--dir: more folders to find programs in."""
+    return click.option("--dir", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+                        help="Another folder of programs (searched first; repeatable).")(command)
