@@ -47,7 +47,8 @@ class ConditionRule:
     why: str = ""
 
 
-# Grounded in ../shared/DOMAIN.md; refusal is also triggered per program by its own contraindications.
+# Grounded in the reflexology article's cautions (docs/safety.md); a program's own contraindications
+# also refuse it, per program.
 CONDITION_RULES: dict[Condition, ConditionRule] = {
     "deep_vein_thrombosis": ConditionRule(
         refuse_always=True, why="pressure on the legs or feet could dislodge a clot"),
