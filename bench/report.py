@@ -49,7 +49,11 @@ def idle_rows(r: dict[str, Any]) -> list[Row]:
 
 
 def stop_rows(r: dict[str, Any]) -> list[Row]:
-    return [("5 stop latency", name, _ms(f) + f" (n={f['n']})") for name, f in r["contenders"].items()]
+    def hung(f: dict[str, Any]) -> str:
+        return f", {f['hung']} did not exit" if f.get("hung") else ""
+
+    return [("5 stop latency", name, f"{_ms(f)} (n={f['n']}{hung(f)})")
+            for name, f in r["contenders"].items()]
 
 
 def startup_rows(r: dict[str, Any]) -> list[Row]:
@@ -82,6 +86,13 @@ ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "stop": stop_rows, "startup": startup_rows, "wire": wire_rows, "memory": memory_rows}
 
 
+def rows(name: str, result: dict[str, Any]) -> list[Row]:
+    """A section's rows, or one row saying why it has none."""
+    if "error" in result:
+        return [(name, "FAILED", result["error"])]
+    return ROWS[name](result)
+
+
 def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
 
@@ -104,7 +115,7 @@ def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
 
 def text(results: dict[str, Any], machine: dict[str, Any]) -> str:
     """The plain-text table printed at the end of a run."""
-    figures = [row for name, r in results.items() for row in ROWS[name](r)]
+    figures = [row for name, r in results.items() for row in rows(name, r)]
     head = (f"massagectl benchmarks {machine['date']} on {machine['cpu']} ({machine['cores']} cores), "
             f"Python {machine['python']}, {machine['os']}, load {machine['load_before']}")
     return "\n".join([head, "", *_table(figures, ("measurement", "figure", "value")), "",
@@ -117,7 +128,7 @@ def markdown(results: dict[str, Any], machine: dict[str, Any]) -> str:
              f"Python {machine['python']}, {machine['os']} "
              f"(load average before the run {machine['load_before']}).", "",
              "| measurement | figure | value |", "|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} |" for name, r in results.items() for a, b, c in ROWS[name](r)]
+    lines += [f"| {a} | {b} | {c} |" for name, r in results.items() for a, b, c in rows(name, r)]
     lines += ["", "| target | measured | goal | mark |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in target_rows(results)]
     return "\n".join(lines) + "\n"

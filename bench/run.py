@@ -14,6 +14,7 @@ import platform
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,11 @@ def run_all(sections: list[str], quick: bool) -> dict[str, Any]:
     for name in sections:
         t0 = time.perf_counter()
         print(f"running {name} …", file=sys.stderr, flush=True)
-        results[name] = steps[name](results)
+        try:
+            results[name] = steps[name](results)
+        except Exception as err:  # one broken measurement must not lose the others' figures
+            traceback.print_exc()
+            results[name] = {"error": f"{type(err).__name__}: {err}", "targets": []}
         results[name]["bench_wall_s"] = round(time.perf_counter() - t0, 2)
     return results
 

@@ -21,6 +21,7 @@ ZONES_ON = 4
 HOLD_S = 120.0
 SIGINT_PROGRAM = "sleep"
 START_TIMEOUT_S = 15.0
+EXIT_TIMEOUT_S = 10.0
 POLL_S = 0.02
 
 
@@ -71,18 +72,29 @@ def wait_for_on(sim: procs.Peer, since: float, deadline: float) -> set[int]:
     raise RuntimeError("massagectl run never turned an actuator on")
 
 
-def sigint_stop(sim: procs.Peer) -> float:
-    """Start `massagectl run` on the pty, wait until it drives the device, SIGINT it, time it to all-off."""
+def default_sigint() -> None:
+    """In the child: a shell starting the bench with `&` ignores SIGINT, and exec keeps it ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def sigint_stop(sim: procs.Peer) -> float | None:
+    """Start `massagectl run` on the pty, wait until it drives the device, SIGINT it, time it to all-off.
+
+    None when the process did not exit within EXIT_TIMEOUT_S of the SIGINT (it is then killed, and
+    the device's watchdog turns the actuators off): a hang is a finding, not a crash of the bench.
+    """
     since = time.monotonic()
     proc = subprocess.Popen([procs.massagectl(), "run", SIGINT_PROGRAM, "--port", sim.path, "--no-log",
                              "--acknowledge"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=procs.python_env())
+                            env=procs.python_env(), preexec_fn=default_sigint)
     try:
         zones = wait_for_on(sim, since, since + START_TIMEOUT_S)
         time.sleep(random.uniform(0.02, 0.2))
         t0 = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=START_TIMEOUT_S)
+        proc.wait(timeout=EXIT_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return None
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -95,8 +107,10 @@ def run(params: StopParams) -> dict[str, Any]:
     with procs.sim_host() as sim:
         runs = alternate({"emergency_stop": lambda: player_stop(sim, "emergency_stop"),
                           "stop_0ms_ramp": lambda: player_stop(sim, "stop")}, params.reps)
-        runs["sigint_massagectl_run"] = [sigint_stop(sim) for _ in range(params.sigint_reps)]
+        sigint = [sigint_stop(sim) for _ in range(params.sigint_reps)]
+    runs["sigint_massagectl_run"] = [s for s in sigint if s is not None]
     fig = {name: summary_us(samples) for name, samples in runs.items()}
+    fig["sigint_massagectl_run"]["hung"] = sigint.count(None)
     for f in fig.values():
         f.update({k.replace("_us", "_ms"): f.pop(k) / 1e3 for k in ("p50_us", "p99_us", "max_us")})
     targets: list[Target] = [at_most("emergency stop to all-off p99", fig["emergency_stop"]["p99_ms"], 5.0,
