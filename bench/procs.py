@@ -47,7 +47,7 @@ class Peer:
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line:
-            raise RuntimeError(f"helper {self.proc.args} exited with {self.proc.wait()}")
+            raise RuntimeError(f"helper {self.proc.args!r} exited with {self.proc.wait()}")
         return json.loads(line)
 
     def close(self) -> None:

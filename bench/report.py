@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 Row = tuple[str, str, str]  # section, figure, value
@@ -106,7 +106,7 @@ def target_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return out
 
 
-def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
+def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     line = "  ".join("-" * w for w in widths)
     return ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in [header]] + [line] + [

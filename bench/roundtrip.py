@@ -15,6 +15,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from bench import procs
@@ -191,7 +192,7 @@ def run(params: RoundTripParams) -> dict[str, Any]:
             if hasattr(c, "close"):
                 stack.callback(c.close)
             c.batch(20)  # warm up: imports, first page faults, pty buffers
-        runs = alternate({n: (lambda c=c: c.batch(params.per_batch)) for n, c in cs.items()}, params.batches)
+        runs = alternate({n: partial(c.batch, params.per_batch) for n, c in cs.items()}, params.batches)
     return summarise({n: figures(r) for n, r in runs.items()})
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from bench import procs
@@ -35,7 +36,7 @@ def run(params: StartupParams) -> dict[str, Any]:
     commands = {"python_c_pass": [sys.executable, "-c", "pass"],
                 "massagectl_help": [tool, "--help"],
                 "massagectl_validate": [tool, "validate", str(PROGRAMS_DIR / "sleep.yaml")]}
-    runs = alternate({name: (lambda argv=argv: wall_s(argv)) for name, argv in commands.items()}, params.reps)
+    runs = alternate({name: partial(wall_s, argv) for name, argv in commands.items()}, params.reps)
     ms = {name: statistics.median(r) * 1e3 for name, r in runs.items()}
     base = ms["python_c_pass"]
     return {"params": {"reps": params.reps},

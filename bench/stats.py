@@ -6,7 +6,9 @@ import math
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -31,10 +33,10 @@ def median_of(runs: Sequence[dict[str, float]]) -> dict[str, float]:
     return {k: statistics.median(r[k] for r in runs) for k in keys}
 
 
-def alternate(contenders: dict[str, Callable[[], dict[str, float]]], reps: int) -> dict[str, list]:
+def alternate(contenders: dict[str, Callable[[], T]], reps: int) -> dict[str, list[T]]:
     """Run each contender once per repetition, in rotating order, so machine noise hits all alike."""
     names = list(contenders)
-    runs: dict[str, list] = {n: [] for n in names}
+    runs: dict[str, list[T]] = {n: [] for n in names}
     for rep in range(reps):
         for name in names[rep % len(names):] + names[: rep % len(names)]:
             runs[name].append(contenders[name]())

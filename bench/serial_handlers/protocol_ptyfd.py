@@ -11,9 +11,10 @@ import fcntl
 import os
 
 import serial
+from serial.serialposix import Serial as PosixSerial
 
 
-class Serial(serial.Serial):
+class Serial(PosixSerial):
     """pyserial's POSIX port, opened by duplicating a descriptor instead of opening a path."""
 
     def open(self) -> None:
@@ -23,10 +24,10 @@ class Serial(serial.Serial):
         self.fd = os.dup(int(str(self.portstr).split("://", 1)[1]))
         os.set_blocking(self.fd, False)
         self._exclusive = None  # every pty master is the same ptmx inode: one flock would lock them all
-        self._reconfigure_port(force_update=True)
+        self._reconfigure_port(force_update=True)  # type: ignore[attr-defined]  # private in the stubs
         try:
-            self._update_dtr_state()
-            self._update_rts_state()
+            self._update_dtr_state()  # type: ignore[attr-defined]
+            self._update_rts_state()  # type: ignore[attr-defined]
         except OSError as err:  # a pty has no modem lines
             if err.errno not in (errno.EINVAL, errno.ENOTTY):
                 raise
