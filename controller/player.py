@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from controller.errors import DeviceFault, LinkError, MassagerError, SessionError
-from controller.limits import KEEPALIVE_S, LEASE_RENEW_S
+from controller.limits import KEEPALIVE_S, LEASE_RENEW_S, STATUS_EVERY_HEATED_S, STATUS_EVERY_S
 from controller.link import Link
 from controller.protocol import Event, EventCode
 from controller.session import Session, State
@@ -25,7 +25,6 @@ from controller.timeline import Command, Timeline, ZoneSetting
 log = logging.getLogger(__name__)
 
 RAMP_TICK_S = 0.1          # how often a guarded ramp is re-requested until it reaches its target
-STATUS_EVERY_S = 1.0       # poll the device's STATUS (temperature, state) this often
 STOP_GRACE_S = 1.0         # wait for EVENT STOPPED this long past the soft-stop ramp
 RECONNECT_RETRY_S = 0.5    # between attempts to reopen a lost port
 
@@ -208,7 +207,7 @@ class Player:
             self._handle_request(request)
         self._handle_events()
         live = self.session.state in (State.RUNNING, State.PAUSED, State.STOPPING)
-        if live and self.clock.now() >= self._last_status + STATUS_EVERY_S:
+        if live and self.clock.now() >= self._last_status + self._status_every_s():
             self._io(self._poll_status)
         state = self.session.state
         if state == State.RUNNING:
@@ -253,7 +252,7 @@ class Player:
     def _next_deadline(self) -> float:
         now = self.clock.now()
         s = self.session
-        deadlines = [self._last_tx() + KEEPALIVE_S, self._last_status + STATUS_EVERY_S]
+        deadlines = [self._last_tx() + KEEPALIVE_S, self._last_status + self._status_every_s()]
         if s.state == State.RUNNING:
             pos = now - self._origin
             k = self.index_at(pos)
@@ -421,6 +420,10 @@ class Player:
     def _last_tx(self) -> float:
         link = self.session.link
         return link.last_tx if link is not None else self.clock.now()
+
+    def _status_every_s(self) -> float:
+        """Temperature matters while heating; otherwise STATUS only confirms the device's state."""
+        return STATUS_EVERY_HEATED_S if any(s.heat for s in self.session.sent) else STATUS_EVERY_S
 
     def _poll_status(self) -> None:
         self._last_status = self.clock.now()

@@ -367,13 +367,12 @@ def clamp_setting(
     too_hot = skin_temp_c is not None and skin_temp_c >= policy.skin_contact_max_c
     heat_cap = 0 if too_hot or not zone.heated else to_device_level(
         policy.max_heat_level, caps.heat_max, PROGRAM_HEAT_MAX)
-    return replace(
-        setting,
-        zone=zone.name,
-        intensity=min(max(setting.intensity, 0), intensity_cap),
-        heat=min(max(setting.heat, 0), heat_cap),
-        speed=min(max(setting.speed, 0), caps.speed_max),
-    )
+    intensity = min(max(setting.intensity, 0), intensity_cap)
+    heat = min(max(setting.heat, 0), heat_cap)
+    speed = min(max(setting.speed, 0), caps.speed_max)
+    if (zone.name, intensity, heat, speed) == (setting.zone, setting.intensity, setting.heat, setting.speed):
+        return setting  # the common case on every renewal: nothing to clamp, nothing to copy
+    return replace(setting, zone=zone.name, intensity=intensity, heat=heat, speed=speed)
 
 
 def _rise_limited(setting: ZoneSetting, current: int, allowed: int) -> ZoneSetting:

@@ -51,22 +51,19 @@ class CobsError(ValueError):
 
 
 def cobs_encode(data: bytes) -> bytes:
-    """COBS-encode `data` (§2.2): the result holds no 0x00 and is never empty."""
+    """COBS-encode `data` (§2.2): the result holds no 0x00 and is never empty.
+
+    Works run by run (the zero-free stretches between zeros), cutting runs of 254 into 0xFF blocks.
+    """
     out = bytearray()
-    block = bytearray()
-    for byte in data:
-        if byte == 0:
-            out.append(len(block) + 1)
-            out += block
-            block.clear()
-            continue
-        block.append(byte)
-        if len(block) == _COBS_MAX_CODE - 1:
+    for run in data.split(b"\x00"):
+        start = 0
+        while len(run) - start >= _COBS_MAX_CODE - 1:
             out.append(_COBS_MAX_CODE)
-            out += block
-            block.clear()
-    out.append(len(block) + 1)
-    out += block
+            out += run[start:start + _COBS_MAX_CODE - 1]
+            start += _COBS_MAX_CODE - 1
+        out.append(len(run) - start + 1)
+        out += run[start:]
     return bytes(out)
 
 
