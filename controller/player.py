@@ -361,8 +361,10 @@ class Player:
         boot = self.session.capabilities.boot_count if self.session.capabilities else None
         deadline = self.clock.now() + self.reconnect_timeout_s
         while self.clock.now() < deadline:
-            if self.controls.take():
-                self.outcome = Outcome.STOPPED
+            requests = self.controls.take()
+            if requests:  # the device is unreachable and already off (its watchdog): just end
+                emergency = "emergency_stop" in requests
+                self.outcome = Outcome.EMERGENCY_STOP if emergency else Outcome.STOPPED
                 return
             if self._try_reconnect(boot):
                 return

@@ -176,3 +176,25 @@ def test_silent_device_is_a_link_timeout_fault_and_says_where_it_stopped() -> No
     assert "did not answer" in str(run.session.error)
     assert any(n.startswith("fault:") and "step" in n for n in run.notes)
     assert not [a for a in run.device.applied if a.t > 70.0 + 1e-9]
+
+
+def test_emergency_stop_while_waiting_to_reconnect_says_so() -> None:
+    from tests.integration.harness import prepare
+
+    run = prepare("circulation-warmup", faults=FaultPlan(disconnect_at=30.0), reconnect=True)
+
+    def note(text: str) -> None:  # the user presses `e` as the fault is announced
+        run.notes.append(text)
+        if text.startswith("fault:"):
+            run.player.controls.emergency_stop()
+
+    run.player.on_note = note
+    assert run.player.run() == Outcome.EMERGENCY_STOP
+    assert not [a for a in run.device.applied if a.t > 30.0]
+
+
+def test_in_process_reconnect_resumes_the_interrupted_step() -> None:
+    run = play("circulation-warmup", faults=FaultPlan(disconnect_at=30.0), reconnect=True)
+    assert run.outcome == Outcome.COMPLETED
+    assert any(n.startswith("reconnected: resuming step") for n in run.notes)
+    assert [a for a in run.device.applied if a.t > 30.0]
