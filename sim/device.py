@@ -49,9 +49,12 @@ from sim.wire import BadFrame, BadReason, Frame, Garbage, Outcome, StreamDecoder
 from sim.zones import Ramp, ZoneBank
 
 Timer = tuple[float, Callable[[float], None]]
+_UNKNOWN = float("-inf")
 _RUNNING = (DeviceState.READY, DeviceState.ACTIVE, DeviceState.STOPPING)
 _COMMANDS = frozenset((MsgType.HELLO, MsgType.SET, MsgType.SOFT_STOP, MsgType.HEARTBEAT,
                        MsgType.GET_STATUS, MsgType.GET_ZONE))  # ESTOP is handled before these
+_ACK_ESTOP, _ACK_HEARTBEAT, _ACK_SET, _ACK_SOFT_STOP = (  # frozen, so one of each serves every reply
+    Ack(MsgType.ESTOP), Ack(MsgType.HEARTBEAT), Ack(MsgType.SET), Ack(MsgType.SOFT_STOP))
 
 
 class Device:
@@ -70,6 +73,9 @@ class Device:
         self._out = Outbox(outbound, self.counters, self.fault_time(self.faults.awol_at))
         self._decoder = StreamDecoder()
         self._now = now
+        # Nothing can fall due before this (the earliest timer when last computed); _UNKNOWN forces a look.
+        # Only receive, press_stop_button and drop_link_buffers change timers from outside `advance`.
+        self._quiet_until = _UNKNOWN
         self.heater = HeaterPlate(self.profile, now)
         self._one_shots = sorted(
             (now + at, kind) for kind, at in
@@ -111,18 +117,22 @@ class Device:
     def receive(self, data: bytes, now: float) -> None:
         """Raw wire bytes from the host arrive at `now` (frame faults apply before decoding)."""
         self.advance(now)
-        self._inbound.push(data, self._now)
-        self._decode(self._inbound.pop_ready(self._now), self._now)
+        self._timers_stale()
+        self._decode(self._inbound.pass_through(data, self._now), self._now)
 
     def advance(self, now: float) -> None:
         """Fire every timer due by `now`, each at its own deadline, earliest first."""
+        if now < self._quiet_until:  # nothing falls due by `now`: only the plate moves on
+            self._at(now)
+            return
         while True:
-            deadline, fire = min(self._timers(), key=lambda timer: timer[0])
+            deadline, fire = self._earliest_timer()
             if deadline > now:
                 break
             t = max(deadline, self._now)
             self._at(t)
             fire(t)
+        self._quiet_until = deadline
         self._at(now)
 
     def take_output(self, now: float) -> bytes:
@@ -132,38 +142,51 @@ class Device:
 
     def next_deadline(self) -> float | None:
         """When the device next needs `advance` (a timer or a delayed frame), or None."""
-        times = [t for t, _ in self._timers()]
-        if (ready := self._out.next_ready()) is not None:
-            times.append(ready)
-        return min(times) if times else None
+        deadline = self._quiet_until
+        if deadline == _UNKNOWN:
+            deadline = self._quiet_until = self._earliest_timer()[0]
+        ready = self._out.next_ready()
+        return deadline if ready is None or deadline <= ready else ready
 
     def drop_link_buffers(self) -> None:
         """Lose bytes in flight both ways, as unplugging the cable does."""
+        self._timers_stale()
         self._inbound.clear()
         self._out.clear()
 
     def press_stop_button(self, now: float) -> None:
         """The device's own stop button (§6.3): latch ESTOP and send EVENT BUTTON 1."""
         self.advance(now)
+        self._timers_stale()
         self._estop(self._now)
         self._out.event(EventCode.BUTTON, 1, self._now)
 
-    def _timers(self) -> list[Timer]:
-        """Every pending deadline with what fires at it; the heater control loop always runs."""
-        timers: list[Timer] = [(self.heater.next_read_t, self._heater_tick)]
-        if self._watchdog_deadline is not None:
-            timers.append((self._watchdog_deadline, self._watchdog_trip))
-        if (lease := self.zones.next_lease_deadline()) is not None:
-            timers.append((lease, self._lease_expiry))
-        if (session_end := self._session_end()) is not None:
-            timers.append((session_end, self._session_limit))
-        if self._ramp is not None:
-            timers.append((self._ramp.next_t, self._ramp_tick))
-        if self._one_shots:
-            timers.append((self._one_shots[0][0], self._one_shot))
-        if (ready := self._inbound.next_ready()) is not None:
-            timers.append((ready, lambda t: self._decode(self._inbound.pop_ready(t), t)))
-        return timers
+    def _timers_stale(self) -> None:
+        """Forget the cached earliest deadline: call before anything that can add or move a timer."""
+        self._quiet_until = _UNKNOWN
+
+    def _earliest_timer(self) -> Timer:
+        """The earliest pending deadline with what fires at it (on a tie, the first in this order):
+        the heater control loop (always running), watchdog, leases, session end, ramp, one-shot faults,
+        delayed inbound bytes."""
+        deadline, fire = self.heater.next_read_t, self._heater_tick
+        if (watchdog := self._watchdog_deadline) is not None and watchdog < deadline:
+            deadline, fire = watchdog, self._watchdog_trip
+        if (lease := self.zones.next_lease_deadline()) is not None and lease < deadline:
+            deadline, fire = lease, self._lease_expiry
+        if (session_end := self._session_end()) is not None and session_end < deadline:
+            deadline, fire = session_end, self._session_limit
+        if self._ramp is not None and (ramp_t := self._ramp.next_t) < deadline:
+            deadline, fire = ramp_t, self._ramp_tick
+        if self._one_shots and (shot_t := self._one_shots[0][0]) < deadline:
+            deadline, fire = shot_t, self._one_shot
+        if (ready := self._inbound.next_ready()) is not None and ready < deadline:
+            deadline, fire = ready, self._decode_delayed
+        return deadline, fire
+
+    def _decode_delayed(self, t: float) -> None:
+        """Inbound bytes a delay fault held back fall due."""
+        self._decode(self._inbound.pop_ready(t), t)
 
     def _at(self, t: float) -> None:
         """Move the device's time (and the plate temperature) forward to `t`."""
@@ -270,15 +293,15 @@ class Device:
 
     def _on_outcome(self, outcome: Outcome, t: float) -> None:
         """§2.4 in order: garbage and bad frames are counted; CRC failures are NAKed."""
-        if isinstance(outcome, Garbage):
+        if isinstance(outcome, Frame):
+            self._on_frame(outcome, t)
+        elif isinstance(outcome, Garbage):
             self.counters.invalid_frames += 1
             self.counters.garbage_bytes += outcome.n_bytes
         elif isinstance(outcome, BadFrame):
             self.counters.invalid_frames += 1
             if outcome.reason is BadReason.CRC and outcome.seq is not None:
                 self._out.reply(outcome.seq, 0, Nak(NakCode.BAD_CRC, 0), t, remember=False)
-        else:
-            self._on_frame(outcome, t)
 
     def _on_frame(self, frame: Frame, t: float) -> None:
         """§2.4 step 5 and §4: version, length, then duplicates, type and payload."""
@@ -291,7 +314,7 @@ class Device:
             self._watchdog_deadline = t + self.profile.watchdog_ms / 1000
         if frame.type == MsgType.ESTOP:  # applied every time, whatever its payload (§4, §6.3)
             self._estop(t)
-            self._reply(frame, Ack(MsgType.ESTOP), t)
+            self._reply(frame, _ACK_ESTOP, t)
             return
         # HELLO is never a duplicate (§4): a new host starting at the seq a dead one last used must
         # still clear the latches, not get the old HELLO_REPLY back.
@@ -320,7 +343,7 @@ class Device:
             case GetStatus():
                 self._reply(frame, self._status(t), t)
             case Heartbeat():
-                self._reply(frame, Ack(MsgType.HEARTBEAT), t)
+                self._reply(frame, _ACK_HEARTBEAT, t)
 
     def _on_hello(self, frame: Frame, msg: Hello, t: float) -> None:
         """§3.1: all off, latches cleared (FAULT only once cooled), session and duplicates reset."""
@@ -352,7 +375,7 @@ class Device:
         self.applied.append(AppliedSet(frame.seq, t, msg.entries))
         self.counters.frames_applied += 1
         self._refresh_active()
-        self._reply(frame, Ack(MsgType.SET), t)
+        self._reply(frame, _ACK_SET, t)
 
     def _on_soft_stop(self, frame: Frame, msg: SoftStop, t: float) -> None:
         """§6.7: heater off at once, intensities ramp to 0, then EVENT STOPPED."""
@@ -360,7 +383,7 @@ class Device:
         if nak is not None:
             self._reply(frame, nak, t)
             return
-        self._reply(frame, Ack(MsgType.SOFT_STOP), t)
+        self._reply(frame, _ACK_SOFT_STOP, t)
         self.zones.heaters_off(t, "soft_stop")
         self.zones.clear_leases()
         initial = self.zones.intensities()

@@ -83,10 +83,18 @@ class FaultyChannel:
         self._partial = bytearray()
         self._queue: deque[tuple[float, bytes]] = deque()
         self.frames_dropped = 0
+        self._clean = not plan.has_frame_faults  # the plan is frozen: no fault can ever fire
+
+    def pass_through(self, data: bytes, now: float) -> bytes:
+        """`push(data, now)` then `pop_ready(now)`, without queueing when nothing can hold bytes back."""
+        if self._clean and not self._queue:
+            return bytes(data)
+        self.push(data, now)
+        return self.pop_ready(now)
 
     def push(self, data: bytes, now: float) -> None:
         """Accept bytes sent at `now`; only whole frames (ending in 0x00) are subject to faults."""
-        if not self._plan.has_frame_faults:
+        if self._clean:
             self._enqueue(now, data)
             return
         self._partial += data
@@ -109,6 +117,11 @@ class FaultyChannel:
 
     def pop_ready(self, now: float) -> bytes:
         """Every queued byte due by `now`, in order."""
+        queue = self._queue
+        if not queue or queue[0][0] > now:
+            return b""
+        if len(queue) == 1:
+            return bytes(queue.popleft()[1])
         out = bytearray()
         while self._queue and self._queue[0][0] <= now:
             out += self._queue.popleft()[1]

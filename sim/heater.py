@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sim.profiles import Profile
 from sim.protocol import FAULT_CLEAR_MARGIN_DC, HEATER_PERIOD_S
 from sim.thermal import regulation_target_dC, relax
@@ -19,10 +21,16 @@ class HeaterPlate:
         self.runaway = False
         self.next_read_t = now + HEATER_PERIOD_S
         self.history: list[tuple[float, int]] = []
+        self._target_for: tuple[tuple[int, ...], bool] | None = None  # (levels, runaway) of _target
+        self._target = 0.0
 
-    def advance_to(self, t: float, heat_levels: list[int]) -> None:
+    def advance_to(self, t: float, heat_levels: Sequence[int]) -> None:
         """Let the plate relax toward the present target up to `t` (targets change only at events)."""
-        target = regulation_target_dC(self._profile, heat_levels, self.runaway)
+        seen = self._target_for
+        if seen is None or seen[0] != heat_levels or seen[1] != self.runaway:  # else the same target
+            self._target = regulation_target_dC(self._profile, heat_levels, self.runaway)
+            self._target_for = (tuple(heat_levels), self.runaway)
+        target = self._target
         self.temp_dC = relax(self.temp_dC, target, self._profile.thermal_tau_s, t - self._t)
         self._t = max(self._t, t)
 

@@ -65,6 +65,9 @@ class Hello:
         return cls(*_exact(payload, "<BB"))
 
 
+_SET_ENTRY = struct.Struct("<BBBBBH")
+
+
 @dataclass(frozen=True, slots=True)
 class SetEntry:
     """One zone's absolute target (§3.3)."""
@@ -77,9 +80,7 @@ class SetEntry:
     lease_ms: int
 
     def to_bytes(self) -> bytes:
-        return struct.pack(
-            "<BBBBBH", self.zone, self.motion, self.intensity, self.speed, self.heat, self.lease_ms
-        )
+        return _SET_ENTRY.pack(self.zone, self.motion, self.intensity, self.speed, self.heat, self.lease_ms)
 
     @property
     def is_off(self) -> bool:
@@ -101,12 +102,7 @@ class SetCmd:
     def from_payload(cls, payload: bytes) -> Self:
         if not payload or len(payload) != 1 + payload[0] * SET_ENTRY_LEN:
             raise MalformedPayload("SET size does not match its count")
-        raw = payload[1:]
-        entries = tuple(
-            SetEntry(*struct.unpack_from("<BBBBBH", raw, i * SET_ENTRY_LEN))
-            for i in range(payload[0])
-        )
-        return cls(entries)
+        return cls(tuple(SetEntry(*fields) for fields in _SET_ENTRY.iter_unpack(payload[1:])))
 
 
 @dataclass(frozen=True, slots=True)

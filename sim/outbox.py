@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 from sim.faults import FaultyChannel
-from sim.messages import AnyMessage, Event, Nak, encode_message
+from sim.messages import Ack, AnyMessage, Event, Nak, encode_message
 from sim.protocol import SEQ_MASK, EventCode
 from sim.records import Counters, EventRecord
+
+_SMALL = (Ack, Nak, Event)  # few distinct (seq, message) pairs, so their wire bytes are worth keeping
+_MAX_CACHED = 4096
+_wire_cache: dict[tuple[int, AnyMessage], bytes] = {}
+
+
+def _encode(seq: int, message: AnyMessage) -> bytes:
+    """`encode_message`, remembering the bytes of small fixed messages (frozen, so safe to share)."""
+    if type(message) not in _SMALL:
+        return encode_message(seq, message)
+    key = (seq, message)
+    wire = _wire_cache.get(key)
+    if wire is None:
+        if len(_wire_cache) >= _MAX_CACHED:
+            _wire_cache.clear()
+        wire = _wire_cache[key] = encode_message(seq, message)
+    return wire
 
 
 class Outbox:
@@ -30,7 +47,7 @@ class Outbox:
 
     def reply(self, seq: int, cmd_type: int, message: AnyMessage, t: float, remember: bool) -> None:
         """Answer a command with its seq; remember the answer when the header could be trusted."""
-        wire = encode_message(seq, message)
+        wire = _encode(seq, message)
         self._counters.commands_answered += 1
         self._counters.naks_sent += isinstance(message, Nak)
         if remember:
@@ -49,7 +66,7 @@ class Outbox:
         """An unsolicited EVENT carrying the device's own counter in seq (§3.6)."""
         self.events.append(EventRecord(t, self._event_seq, code, arg))
         self._counters.events_sent += 1
-        self._send(encode_message(self._event_seq, Event(code, arg)), t)
+        self._send(_encode(self._event_seq, Event(code, arg)), t)
         self._event_seq = (self._event_seq + 1) & SEQ_MASK
 
     def take(self, now: float) -> bytes:

@@ -30,12 +30,24 @@ def entry_in_range(entry: SetEntry, zone: SimZone, profile: Profile) -> bool:
     )
 
 
+_TABLES: dict[int, tuple[Profile, dict[int, SimZone], frozenset[int]]] = {}
+
+
+def _profile_tables(profile: Profile) -> tuple[dict[int, SimZone], frozenset[int]]:
+    """A profile's zones by id and its motion ids, worked out once per (frozen) profile object."""
+    cached = _TABLES.get(id(profile))
+    if cached is None or cached[0] is not profile:  # held by the cache, so its id cannot be reused
+        motions = frozenset(MOTION_IDS[m] for m in profile.motions)
+        cached = (profile, {z.id: z for z in profile.zones}, motions)
+        _TABLES[id(profile)] = cached
+    return cached[1], cached[2]
+
+
 def check_entries(cmd: SetCmd, profile: Profile, stuck_zone_id: int | None) -> Nak | None:
     """The first §3.3 entry error, checking each entry's rules in the document's order; None if clean."""
     if not 1 <= len(cmd.entries) <= SET_MAX_ENTRIES:
         return Nak(NakCode.OUT_OF_RANGE, 0)
-    zones = {z.id: z for z in profile.zones}
-    motions = {MOTION_IDS[m] for m in profile.motions}
+    zones, motions = _profile_tables(profile)
     seen: set[int] = set()
     for index, entry in enumerate(cmd.entries):
         zone = zones.get(entry.zone)

@@ -163,11 +163,13 @@ class ServeLoop:
 
     def _timeout_s(self) -> float:
         """Until the device's next deadline or a scheduled link fault, at most MAX_IDLE_S."""
-        times = [t for t in (self.device.next_deadline(), self._unplug_t, self._replug_t)
-                 if t is not None]
-        if not times:
+        soonest = self.device.next_deadline()
+        for t in (self._unplug_t, self._replug_t):
+            if t is not None and (soonest is None or t < soonest):
+                soonest = t
+        if soonest is None:
             return MAX_IDLE_S
-        return min(max(0.0, min(times) - self._clock.now()), MAX_IDLE_S)
+        return min(max(0.0, soonest - self._clock.now()), MAX_IDLE_S)
 
     def _run_calls(self) -> None:
         while True:

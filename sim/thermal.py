@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from sim.profiles import Profile
 from sim.protocol import SKIN_LIMIT_DC
@@ -17,7 +18,7 @@ def relax(temp_dC: float, target_dC: float, tau_s: float, dt_s: float) -> float:
     return target_dC + (temp_dC - target_dC) * math.exp(-dt_s / tau_s)
 
 
-def regulation_target_dC(profile: Profile, heat_levels: list[int], runaway: bool) -> float:
+def regulation_target_dC(profile: Profile, heat_levels: Sequence[int], runaway: bool) -> float:
     """Where the plate is heading: the highest requested level's target, capped at 41.0 °C (§6.4)."""
     if runaway:
         return RUNAWAY_TARGET_DC

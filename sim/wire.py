@@ -41,8 +41,9 @@ _CRC_TABLE = _crc_table()
 
 def crc16_ccitt_false(data: bytes, crc: int = CRC_INIT) -> int:
     """CRC-16/CCITT-FALSE (§2.2): poly 0x1021, init 0xFFFF, unreflected, no final XOR."""
+    table = _CRC_TABLE
     for byte in data:
-        crc = ((crc << 8) & 0xFFFF) ^ _CRC_TABLE[((crc >> 8) ^ byte) & 0xFF]
+        crc = ((crc << 8) & 0xFFFF) ^ table[((crc >> 8) ^ byte) & 0xFF]
     return crc
 
 
@@ -172,6 +173,11 @@ class StreamDecoder:
 
     def feed(self, chunk: bytes) -> list[Outcome]:
         """Consume `chunk` and return every outcome it completes, in order."""
+        size = len(chunk) - 1
+        if (0 < size <= MAX_ENCODED and not self._buf and not self._discarding
+                and chunk.find(FRAME_DELIMITER) == size):  # the usual case: exactly one whole frame
+            self.high_water = max(self.high_water, size)
+            return [parse_encoded(bytes(chunk[:size]))]
         out: list[Outcome] = []
         start = 0
         while start < len(chunk):

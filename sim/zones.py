@@ -52,12 +52,20 @@ class ZoneBank:
         self._zones = [_Zone(z) for z in profile.zones]
         self._by_id = {z.info.id: z for z in self._zones}
         self.timeline: list[TimelineEntry] = []
+        self._lease_min: float | None = None
+        self._lease_stale = False  # a lease changed since _lease_min was worked out
+        self._heat_levels: tuple[int, ...] | None = None  # None once a zone's heat changes
+
+    def _set_lease(self, zone: _Zone, deadline: float | None) -> None:
+        """The only writer of `lease_deadline`, so the earliest lease can be cached."""
+        zone.lease_deadline = deadline
+        self._lease_stale = True
 
     def apply(self, entry: SetEntry, t: float) -> None:
         """Set one zone absolutely (§3.3) and start its lease unless it is now off (§6.2)."""
         zone = self._by_id[entry.zone]
         self._change(zone, t, "set", entry.motion, entry.intensity, entry.speed, entry.heat)
-        zone.lease_deadline = None if entry.is_off else t + entry.lease_ms / 1000
+        self._set_lease(zone, None if entry.is_off else t + entry.lease_ms / 1000)
 
     def all_off(self, t: float, cause: str) -> None:
         """Every actuator and the heater off at once; leases end with them."""
@@ -80,12 +88,15 @@ class ZoneBank:
     def clear_leases(self) -> None:
         """Leases do not apply during a soft stop (§6.7)."""
         for zone in self._zones:
-            zone.lease_deadline = None
+            self._set_lease(zone, None)
 
     def next_lease_deadline(self) -> float | None:
         """The earliest running lease, or None."""
-        deadlines = [z.lease_deadline for z in self._zones if z.lease_deadline is not None]
-        return min(deadlines) if deadlines else None
+        if self._lease_stale:
+            deadlines = [z.lease_deadline for z in self._zones if z.lease_deadline is not None]
+            self._lease_min = min(deadlines) if deadlines else None
+            self._lease_stale = False
+        return self._lease_min
 
     def expire_leases(self, t: float) -> list[int]:
         """Turn off every zone whose lease ran out by `t`; returns their ids, in zone order."""
@@ -101,8 +112,11 @@ class ZoneBank:
         """Present intensity of every moving zone, by id."""
         return {z.info.id: z.intensity for z in self._zones if z.intensity > 0}
 
-    def heat_levels(self) -> list[int]:
-        return [z.heat for z in self._zones]
+    def heat_levels(self) -> tuple[int, ...]:
+        """Every zone's heat level; the same tuple object until one of them changes."""
+        if self._heat_levels is None:
+            self._heat_levels = tuple(z.heat for z in self._zones)
+        return self._heat_levels
 
     def states(self) -> tuple[ZoneState, ...]:
         """STATUS entries (§3.4), in ZONE_INFO order."""
@@ -112,7 +126,7 @@ class ZoneBank:
 
     def _off(self, zone: _Zone, t: float, cause: str) -> None:
         self._change(zone, t, cause, 0, 0, 0, 0)
-        zone.lease_deadline = None
+        self._set_lease(zone, None)
 
     def _change(
         self, zone: _Zone, t: float, cause: str, motion: int, intensity: int, speed: int, heat: int
@@ -121,6 +135,8 @@ class ZoneBank:
         new = (motion, intensity, speed, heat)
         if new == (zone.motion, zone.intensity, zone.speed, zone.heat):
             return
+        if heat != zone.heat:
+            self._heat_levels = None
         zone.motion, zone.intensity, zone.speed, zone.heat = new
         self.timeline.append(TimelineEntry(
             t=t, zone=zone.info.name, zone_id=zone.info.id, intensity=intensity,
