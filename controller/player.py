@@ -138,7 +138,7 @@ class Player:
         self.temperature_c: float | None = None
         self._ending: Outcome | None = None
         session.resume_settings = self.target
-        session._on_event = self._events.append
+        session.on_event = self._events.append
 
     # --- position -----------------------------------------------------------------------------
 

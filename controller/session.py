@@ -102,7 +102,7 @@ class Session:
                  soft_stop_ms: int = SOFT_STOP_RAMP_MS) -> None:
         self._open_link = open_link
         self._on_state = on_state
-        self._on_event = on_event
+        self.on_event = on_event  # device events after the handshake; the player sets it
         self.clock = clock
         self.guard = guard
         self.soft_stop_ms = soft_stop_ms
@@ -140,7 +140,7 @@ class Session:
             self.capabilities = self.link.handshake()
             # events read before the handshake completed (the power-up EVENT RESET) belong to no
             # session; a reset across a reconnect shows in boot_count instead (§6.6)
-            self.link.on_event = lambda event: self._on_event(event) if self._on_event else None
+            self.link.on_event = lambda event: self.on_event(event) if self.on_event else None
         except MassagerError as err:
             self._close_link()
             self.error = err
