@@ -1,1 +1,1 @@
-"""Many devices from one host: per-device supervisors, and the front ends (MQTT, web) that watch and drive them."""
+"""Many devices from one host: per-device supervisors, and the front ends (MQTT, web) over them."""

@@ -87,7 +87,7 @@ class DeviceHandle(Protocol):
         ...
 
     def subscribe(self, callback: Callable[[DeviceStatus], None]) -> Callable[[], None]:
-        """Call `callback` (from the device's own thread; keep it short) on every change; returns unsubscribe."""
+        """Call `callback` on every change (from the device's thread: keep it short); returns unsubscribe."""
         ...
 
     def command(self, command: Command, *, program: str | None = None, level: int | None = None,
