@@ -30,7 +30,7 @@ from controller.protocol import (
 )
 from tests.protocol_vectors import Vector, load_vectors
 
-VECTORS = load_vectors()
+VECTORS = load_vectors(minor=0)  # the host codec speaks 1.0 (host to-do: 1.1's frames)
 GOOD = [v for v in VECTORS if v.name != "bad_crc"]
 
 
