@@ -5,20 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sim.profiles import Profile
-from sim.protocol import FAULT_CLEAR_MARGIN_DC, HEATER_PERIOD_S
+from sim.protocol import FAULT_CLEAR_MARGIN_DC, HEATER_PERIOD_S, TEMP_NO_READING
 from sim.thermal import regulation_target_dC, relax
 
 _MAX_U8 = 255
 
 
 class HeaterPlate:
-    """Plate temperature in tenths of °C; `runaway` models a heater stuck on until the cutoff."""
+    """Plate temperature in tenths of °C; `runaway` models a heater stuck on until the cutoff.
+
+    `temp_dC` is the plate's true temperature at any instant; the device only knows `reading_dC`, its latest
+    control-period reading, and reports and judges everything on it (§3.1, §3.4, §6.4).
+    """
 
     def __init__(self, profile: Profile, now: float) -> None:
         self._profile = profile
         self.temp_dC = float(profile.ambient_dC)
         self._t = now
         self.runaway = False
+        self.reading_dC = self.temp_dC  # the reading taken at power-up
         self.next_read_t = now + HEATER_PERIOD_S
         self.history: list[tuple[float, int]] = []
         self._target_for: tuple[tuple[int, ...], bool] | None = None  # (levels, runaway) of _target
@@ -35,18 +40,26 @@ class HeaterPlate:
         self._t = max(self._t, t)
 
     def read(self, t: float) -> bool:
-        """One control-period reading at `t`; True when above the cutoff temperature."""
+        """One control-period reading at `t`; True when above the cutoff (never without a sensor)."""
         self.next_read_t = t + HEATER_PERIOD_S
+        if not self._profile.temp_sensor:
+            return False
+        self.reading_dC = self.temp_dC
         reading = round(self.temp_dC)
         if not self.history or self.history[-1][1] != reading:
             self.history.append((t, reading))
         return self.temp_dC > self._profile.max_temp_dC
 
     @property
+    def status_dC(self) -> int:
+        """STATUS temp_dC (§3.4): the latest reading, or -32768 without a sensor."""
+        return round(self.reading_dC) if self._profile.temp_sensor else TEMP_NO_READING
+
+    @property
     def temp_c_u8(self) -> int:
-        """Whole °C for EVENT OVERHEAT and NAK OVERHEAT (§3.6)."""
-        return max(0, min(int(self.temp_dC // 10), _MAX_U8))
+        """Whole °C of the latest reading, for EVENT OVERHEAT and NAK OVERHEAT (§3.6)."""
+        return max(0, min(int(self.reading_dC // 10), _MAX_U8))
 
     def cooled(self) -> bool:
-        """Below max_temp − 3 °C, so a HELLO may leave FAULT (§3.1)."""
-        return self.temp_dC < self._profile.max_temp_dC - FAULT_CLEAR_MARGIN_DC
+        """The latest reading is below max_temp − 3 °C, so a HELLO may leave FAULT (§3.1)."""
+        return self.reading_dC < self._profile.max_temp_dC - FAULT_CLEAR_MARGIN_DC

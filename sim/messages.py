@@ -19,6 +19,7 @@ from sim.protocol import (
     MAX_SERIAL_LEN,
     MAX_ZONE_NAME_LEN,
     MAX_ZONES,
+    RENEW_LEN,
     SET_ENTRY_LEN,
     ZONE_FLAG_HEATED,
     MsgType,
@@ -140,8 +141,50 @@ class Heartbeat(_NoPayload):
 
 
 @dataclass(frozen=True, slots=True)
-class GetStatus(_NoPayload):
+class Keepalive(_NoPayload):
+    """1.1 (§3.9): never answered; a device ignores any payload it carries."""
+
+    TYPE: ClassVar[MsgType] = MsgType.KEEPALIVE
+
+
+@dataclass(frozen=True, slots=True)
+class GetStatus:
+    """§3.4: no payload (1.0, every zone) or, in 1.1, one `flags` byte (bit 0: only the zones that are on)."""
+
     TYPE: ClassVar[MsgType] = MsgType.GET_STATUS
+    flags: int | None = None
+
+    def to_payload(self) -> bytes:
+        return b"" if self.flags is None else bytes((self.flags,))
+
+    @classmethod
+    def from_payload(cls, payload: bytes) -> Self:
+        if len(payload) > 1:
+            raise MalformedPayload(f"GET_STATUS payload of {len(payload)} bytes, expected 0 or 1")
+        return cls(payload[0] if payload else None)
+
+
+_RENEW = struct.Struct("<HI")
+_MASK_BITS = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Renew:
+    """1.1 (§3.10): renew the zones at these ZONE_INFO indices (a u32 bitmask on the wire)."""
+
+    TYPE: ClassVar[MsgType] = MsgType.RENEW
+    lease_ms: int
+    zones: tuple[int, ...]
+
+    def to_payload(self) -> bytes:
+        return _RENEW.pack(self.lease_ms, sum(1 << i for i in set(self.zones)))
+
+    @classmethod
+    def from_payload(cls, payload: bytes) -> Self:
+        if len(payload) != RENEW_LEN:
+            raise MalformedPayload(f"RENEW payload of {len(payload)} bytes, expected {RENEW_LEN}")
+        lease_ms, mask = _RENEW.unpack(payload)
+        return cls(lease_ms, tuple(i for i in range(_MASK_BITS) if mask >> i & 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,13 +399,13 @@ class ZoneInfo:
 
 
 AnyMessage = (
-    Hello | SetCmd | SoftStop | Estop | Heartbeat | GetStatus | GetZone
+    Hello | SetCmd | SoftStop | Estop | Heartbeat | GetStatus | GetZone | Keepalive | Renew
     | Ack | Nak | Event | HelloReply | Status | ZoneInfo
 )
 
 MESSAGE_CLASSES: dict[MsgType, type[AnyMessage]] = {
     cls.TYPE: cls
-    for cls in (Hello, SetCmd, SoftStop, Estop, Heartbeat, GetStatus, GetZone,
+    for cls in (Hello, SetCmd, SoftStop, Estop, Heartbeat, GetStatus, GetZone, Keepalive, Renew,
                 Ack, Nak, Event, HelloReply, Status, ZoneInfo)
 }
 

@@ -9,20 +9,6 @@ from sim.records import Counters, EventRecord
 
 _SMALL = (Ack, Nak, Event)  # few distinct (seq, message) pairs, so their wire bytes are worth keeping
 _MAX_CACHED = 4096
-_wire_cache: dict[tuple[int, AnyMessage], bytes] = {}
-
-
-def _encode(seq: int, message: AnyMessage) -> bytes:
-    """`encode_message`, remembering the bytes of small fixed messages (frozen, so safe to share)."""
-    if type(message) not in _SMALL:
-        return encode_message(seq, message)
-    key = (seq, message)
-    wire = _wire_cache.get(key)
-    if wire is None:
-        if len(_wire_cache) >= _MAX_CACHED:
-            _wire_cache.clear()
-        wire = _wire_cache[key] = encode_message(seq, message)
-    return wire
 
 
 class Outbox:
@@ -35,6 +21,7 @@ class Outbox:
         self.events: list[EventRecord] = []
         self._event_seq = 0
         self._last: tuple[int, int, bytes] | None = None
+        self._wire_cache: dict[tuple[int, AnyMessage], bytes] = {}  # this device's own, never shared
 
     def restart(self) -> None:
         """After a reset: events count from 0 again and nothing is remembered (§3.6, §4)."""
@@ -47,7 +34,7 @@ class Outbox:
 
     def reply(self, seq: int, cmd_type: int, message: AnyMessage, t: float, remember: bool) -> None:
         """Answer a command with its seq; remember the answer when the header could be trusted."""
-        wire = _encode(seq, message)
+        wire = self._encode(seq, message)
         self._counters.commands_answered += 1
         self._counters.naks_sent += isinstance(message, Nak)
         if remember:
@@ -66,8 +53,20 @@ class Outbox:
         """An unsolicited EVENT carrying the device's own counter in seq (§3.6)."""
         self.events.append(EventRecord(t, self._event_seq, code, arg))
         self._counters.events_sent += 1
-        self._send(_encode(self._event_seq, Event(code, arg)), t)
+        self._send(self._encode(self._event_seq, Event(code, arg)), t)
         self._event_seq = (self._event_seq + 1) & SEQ_MASK
+
+    def _encode(self, seq: int, message: AnyMessage) -> bytes:
+        """`encode_message`, remembering the bytes of small fixed messages (frozen, so safe to keep)."""
+        if type(message) not in _SMALL:
+            return encode_message(seq, message)
+        key = (seq, message)
+        wire = self._wire_cache.get(key)
+        if wire is None:
+            if len(self._wire_cache) >= _MAX_CACHED:
+                self._wire_cache.clear()
+            wire = self._wire_cache[key] = encode_message(seq, message)
+        return wire
 
     def take(self, now: float) -> bytes:
         return self._channel.pop_ready(now)

@@ -40,6 +40,19 @@ class Profile:
     max_lease_ms: int
     ambient_dC: int = 250
     thermal_tau_s: float = 60.0
+    temp_sensor: bool = True  # without one: no heater, STATUS temp_dC -32768 (§6.4 "No sensor")
+
+    def __post_init__(self) -> None:
+        """§3.2: heat_max > 0 and "a zone is heated" must agree, and a heater needs a sensor (§6.4)."""
+        if (self.heat_max > 0) != any(z.heated for z in self.zones):
+            raise ValueError(f"profile {self.name!r}: heat_max and the heated zones disagree")
+        if self.heat_max > 0 and not self.temp_sensor:
+            raise ValueError(f"profile {self.name!r}: a heater needs a temperature sensor")
+
+    @property
+    def has_heater(self) -> bool:
+        """HELLO_REPLY flags bit 1 `has_heater` (§3.2)."""
+        return self.heat_max > 0
 
 
 FOOT = Profile(

@@ -10,7 +10,7 @@ from enum import IntEnum, IntFlag
 
 # §2.2 frame layout: ver | seq | type | len | payload | crc(u16, big-endian)
 PROTOCOL_MAJOR = 1  # §2.2 `ver`, §3.1
-PROTOCOL_MINOR = 0  # §3.1
+PROTOCOL_MINOR = 1  # §3.1: a 1.1 device
 FRAME_DELIMITER = 0x00  # §2.2 ends every frame
 HEADER_LEN = 4  # §2.2 ver, seq, type, len
 CRC_LEN = 2  # §2.2
@@ -22,7 +22,7 @@ CRC_INIT = 0xFFFF
 # §2.3 limits
 MAX_PAYLOAD = 240
 MAX_BODY = 246
-MAX_ENCODED = 248
+MAX_ENCODED = 247  # MAX_BODY + 1: COBS adds exactly one byte to a body of at most 254
 MIN_BODY = 6
 
 # §3.3 SET
@@ -39,6 +39,11 @@ MAX_ZONE_NAME_LEN = 24  # §3.5
 HELLO_FLAG_SIMULATOR = 0x01  # §3.2 flags bit 0
 HELLO_FLAG_HEATER = 0x02  # §3.2 flags bit 1
 ZONE_FLAG_HEATED = 0x01  # §3.5 flags bit 0
+STATUS_FLAG_ONLY_ON = 0x01  # §3.4 GET_STATUS flags bit 0 (1.1)
+TEMP_NO_READING = -32768  # §3.4 STATUS temp_dC of a device without a temperature sensor
+
+# §3.10 RENEW (1.1)
+RENEW_LEN = 6  # lease_ms:u16 zones:u32
 
 # §3.2 reset causes
 RESET_CAUSE_POWER_ON = 0
@@ -68,6 +73,8 @@ class MsgType(IntEnum):
     HEARTBEAT = 0x05
     GET_STATUS = 0x06
     GET_ZONE = 0x07
+    KEEPALIVE = 0x08  # 1.1
+    RENEW = 0x09  # 1.1
     ACK = 0x80
     HELLO_REPLY = 0x81
     NAK = 0x82
@@ -92,6 +99,7 @@ class NakCode(IntEnum):
     ESTOP_LATCHED = 11
     SESSION_LIMIT = 12
     ZONE_STUCK = 13
+    ZONE_OFF = 14  # 1.1, only ever sent to RENEW
 
 
 class EventCode(IntEnum):

@@ -58,6 +58,8 @@ class Counters:
     garbage_bytes: int = 0
     commands_answered: int = 0
     frames_applied: int = 0
+    renewals: int = 0
+    keepalives: int = 0
     duplicates: int = 0
     naks_sent: int = 0
     events_sent: int = 0

@@ -8,11 +8,11 @@ from sim.protocol import PROTOCOL_MAJOR, PROTOCOL_MINOR
 
 
 def hello_reply(profile: Profile, boot_count: int, reset_cause: int) -> HelloReply:
-    """§3.2 for `profile`; flags say simulator, and heater when any zone is heated."""
+    """§3.2 for `profile`; flags say simulator, and heater exactly as the profile has one."""
     p = profile
     return HelloReply(
         major=PROTOCOL_MAJOR, minor=PROTOCOL_MINOR, simulator=True,
-        has_heater=p.heat_max > 0 and any(z.heated for z in p.zones),
+        has_heater=p.has_heater,
         boot_count=boot_count, reset_cause=reset_cause,
         intensity_max=p.intensity_max, speed_max=p.speed_max, heat_max=p.heat_max,
         max_temp_dC=p.max_temp_dC, max_session_s=p.max_session_s, watchdog_ms=p.watchdog_ms,

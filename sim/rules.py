@@ -1,13 +1,15 @@
-"""Acceptance rules as pure functions: a frame's header (§2.4 step 5) and SET (§3.3)."""
+"""Acceptance rules as pure functions: a frame's header (§2.4 step 6), SET (§3.3) and RENEW (§3.10)."""
 
 from __future__ import annotations
 
-from sim.messages import Nak, SetCmd, SetEntry
+from dataclasses import dataclass, replace
+
+from sim.messages import Nak, Renew, SetCmd, SetEntry
 from sim.profiles import MOTION_IDS, Profile, SimZone
 from sim.protocol import MAX_PAYLOAD, MIN_LEASE_MS, PROTOCOL_MAJOR, SET_MAX_ENTRIES, DeviceState, NakCode
 from sim.wire import Frame
 
-# §3.3 / §3.7: which state refuses SET (and SOFT_STOP) with which code, in the document's order.
+# §3.3 / §3.7: which state refuses SET (and SOFT_STOP, RENEW) with which code, in the document's order.
 STATE_REFUSALS: dict[DeviceState, NakCode] = {
     DeviceState.WAITING: NakCode.NOT_READY,
     DeviceState.SAFE_STOP: NakCode.NOT_READY,
@@ -15,6 +17,20 @@ STATE_REFUSALS: dict[DeviceState, NakCode] = {
     DeviceState.FAULT: NakCode.OVERHEAT,
     DeviceState.STOPPING: NakCode.BUSY,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileTables:
+    """A profile's zones by id and its motion ids, worked out once per device."""
+
+    profile: Profile
+    zones: dict[int, SimZone]
+    motions: frozenset[int]
+
+    @classmethod
+    def of(cls, profile: Profile) -> ProfileTables:
+        motions = frozenset(MOTION_IDS[m] for m in profile.motions)
+        return cls(profile, {z.id: z for z in profile.zones}, motions)
 
 
 def entry_in_range(entry: SetEntry, zone: SimZone, profile: Profile) -> bool:
@@ -25,43 +41,62 @@ def entry_in_range(entry: SetEntry, zone: SimZone, profile: Profile) -> bool:
         and speed_min <= entry.speed <= profile.speed_max
         and entry.heat <= profile.heat_max
         and (entry.heat == 0 or zone.heated)
-        and MIN_LEASE_MS <= entry.lease_ms <= profile.max_lease_ms
+        and lease_in_range(entry.lease_ms, profile)
         and (entry.intensity == 0 or entry.motion != 0)
     )
 
 
-_TABLES: dict[int, tuple[Profile, dict[int, SimZone], frozenset[int]]] = {}
+def lease_in_range(lease_ms: int, profile: Profile) -> bool:
+    """§3.3, §3.10: 100 … max_lease_ms."""
+    return MIN_LEASE_MS <= lease_ms <= profile.max_lease_ms
 
 
-def _profile_tables(profile: Profile) -> tuple[dict[int, SimZone], frozenset[int]]:
-    """A profile's zones by id and its motion ids, worked out once per (frozen) profile object."""
-    cached = _TABLES.get(id(profile))
-    if cached is None or cached[0] is not profile:  # held by the cache, so its id cannot be reused
-        motions = frozenset(MOTION_IDS[m] for m in profile.motions)
-        cached = (profile, {z.id: z for z in profile.zones}, motions)
-        _TABLES[id(profile)] = cached
-    return cached[1], cached[2]
+def clamp_entry(entry: SetEntry, zone: SimZone, profile: Profile) -> SetEntry:
+    """Each value pulled into its §3.3 range — what a device that never NAKs OUT_OF_RANGE would apply."""
+    intensity = min(entry.intensity, profile.intensity_max)
+    return replace(
+        entry, intensity=intensity,
+        speed=max(1 if intensity > 0 else 0, min(entry.speed, profile.speed_max)),
+        heat=min(entry.heat, profile.heat_max) if zone.heated else 0,
+        lease_ms=max(MIN_LEASE_MS, min(entry.lease_ms, profile.max_lease_ms)),
+    )
 
 
-def check_entries(cmd: SetCmd, profile: Profile, stuck_zone_id: int | None) -> Nak | None:
+def check_entries(cmd: SetCmd, tables: ProfileTables, stuck_zone_id: int | None) -> Nak | None:
     """The first §3.3 entry error, checking each entry's rules in the document's order; None if clean."""
     if not 1 <= len(cmd.entries) <= SET_MAX_ENTRIES:
         return Nak(NakCode.OUT_OF_RANGE, 0)
-    zones, motions = _profile_tables(profile)
     seen: set[int] = set()
     for index, entry in enumerate(cmd.entries):
-        zone = zones.get(entry.zone)
+        zone = tables.zones.get(entry.zone)
         if zone is None:
             return Nak(NakCode.UNSUPPORTED_ZONE, entry.zone)
         if entry.zone in seen:
             return Nak(NakCode.OUT_OF_RANGE, index)
         seen.add(entry.zone)
-        if entry.motion != 0 and entry.motion not in motions:
+        if entry.motion != 0 and entry.motion not in tables.motions:
             return Nak(NakCode.UNSUPPORTED_MOTION, entry.motion)
-        if not entry_in_range(entry, zone, profile):
+        if not entry_in_range(entry, zone, tables.profile):
             return Nak(NakCode.OUT_OF_RANGE, index)
         if entry.zone == stuck_zone_id:
             return Nak(NakCode.ZONE_STUCK, entry.zone)
+    return None
+
+
+def check_renew(cmd: Renew, profile: Profile, zone_ids: list[int], on: set[int],
+                stuck_zone_id: int | None) -> Nak | None:
+    """§3.10 steps 2-3: the zone bits, the lease, then each named zone stuck or off; None if clean.
+
+    `zone_ids` are the profile's zone ids in ZONE_INFO order, `on` the ids of the zones that are on.
+    """
+    if not cmd.zones or max(cmd.zones) >= len(zone_ids) or not lease_in_range(cmd.lease_ms, profile):
+        return Nak(NakCode.OUT_OF_RANGE, 0)
+    for index in sorted(cmd.zones):
+        zone_id = zone_ids[index]
+        if zone_id == stuck_zone_id:
+            return Nak(NakCode.ZONE_STUCK, zone_id)
+        if zone_id not in on:
+            return Nak(NakCode.ZONE_OFF, zone_id)
     return None
 
 

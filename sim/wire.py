@@ -6,13 +6,13 @@ symmetric misreading of the document cannot pass the golden vectors on both side
 
 from __future__ import annotations
 
+import binascii
 from dataclasses import dataclass
 from enum import Enum
 
 from sim.protocol import (
     CRC_INIT,
     CRC_LEN,
-    CRC_POLY,
     FRAME_DELIMITER,
     HEADER_LEN,
     MAX_ENCODED,
@@ -25,26 +25,13 @@ from sim.protocol import (
 _COBS_MAX_CODE = 0xFF
 
 
-def _crc_table() -> tuple[int, ...]:
-    """Precompute the MSB-first CRC table so each byte costs one lookup."""
-    table = []
-    for byte in range(256):
-        crc = byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ CRC_POLY) if crc & 0x8000 else (crc << 1)
-        table.append(crc & 0xFFFF)
-    return tuple(table)
-
-
-_CRC_TABLE = _crc_table()
-
-
 def crc16_ccitt_false(data: bytes, crc: int = CRC_INIT) -> int:
-    """CRC-16/CCITT-FALSE (§2.2): poly 0x1021, init 0xFFFF, unreflected, no final XOR."""
-    table = _CRC_TABLE
-    for byte in data:
-        crc = ((crc << 8) & 0xFFFF) ^ table[((crc >> 8) ^ byte) & 0xFF]
-    return crc
+    """CRC-16/CCITT-FALSE (§2.2): poly 0x1021, init 0xFFFF, unreflected, no final XOR.
+
+    `binascii.crc_hqx` is exactly this CRC (the XMODEM polynomial, MSB first) with the initial value given,
+    computed in C.
+    """
+    return binascii.crc_hqx(data, crc)
 
 
 class CobsError(ValueError):
@@ -70,18 +57,18 @@ def cobs_encode(data: bytes) -> bytes:
 
 def cobs_decode(encoded: bytes) -> bytes:
     """Undo COBS for one frame without its delimiter; raises CobsError on a code pointing past the end."""
-    out = bytearray()
+    blocks: list[bytes] = []
     i = 0
     end = len(encoded)
-    while i < end:
+    while i < end:  # one slice per block; a block shorter than 254 bytes implies a zero after it
         code = encoded[i]
         if code == 0 or i + code > end:
             raise CobsError(f"COBS code {code} at offset {i} points past the end ({end})")
-        out += encoded[i + 1 : i + code]
+        blocks.append(encoded[i + 1 : i + code])
         i += code
         if code < _COBS_MAX_CODE and i < end:
-            out.append(0)
-    return bytes(out)
+            blocks.append(b"\x00")
+    return b"".join(blocks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +92,14 @@ class BadReason(Enum):
 
 @dataclass(frozen=True, slots=True)
 class BadFrame:
-    """An invalid frame; `seq` is the byte as read when the body reached MIN_BODY (for NAK BAD_CRC)."""
+    """An invalid frame; `seq` is the byte as read when the body reached MIN_BODY (for NAK BAD_CRC).
+
+    For a CRC failure, `as_read` is the frame as its bytes read, which only a defective device acts on.
+    """
 
     reason: BadReason
     seq: int | None
+    as_read: Frame | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +133,11 @@ def parse_encoded(encoded: bytes) -> Frame | BadFrame:
         return BadFrame(BadReason.COBS, None)
     if len(body) < MIN_BODY:
         return BadFrame(BadReason.SHORT, None)
+    frame = Frame(ver=body[0], seq=body[1], type=body[2], declared_len=body[3],
+                  payload=body[HEADER_LEN:-CRC_LEN])
     if crc16_ccitt_false(body) != 0:
-        return BadFrame(BadReason.CRC, body[1])
-    payload = body[HEADER_LEN:-CRC_LEN]
-    return Frame(ver=body[0], seq=body[1], type=body[2], declared_len=body[3], payload=payload)
+        return BadFrame(BadReason.CRC, body[1], frame)
+    return frame
 
 
 def decode_wire(wire: bytes) -> Frame | BadFrame:

@@ -55,17 +55,31 @@ class ZoneBank:
         self._lease_min: float | None = None
         self._lease_stale = False  # a lease changed since _lease_min was worked out
         self._heat_levels: tuple[int, ...] | None = None  # None once a zone's heat changes
+        self._on: set[int] = set()  # ids of the zones that are on (§3.3), kept by _change
 
     def _set_lease(self, zone: _Zone, deadline: float | None) -> None:
         """The only writer of `lease_deadline`, so the earliest lease can be cached."""
         zone.lease_deadline = deadline
         self._lease_stale = True
 
-    def apply(self, entry: SetEntry, t: float) -> None:
-        """Set one zone absolutely (§3.3) and start its lease unless it is now off (§6.2)."""
+    def apply(self, entry: SetEntry, t: float, lease_deadline: float | None) -> None:
+        """Set one zone absolutely (§3.3) with its lease deadline, ignored when the zone is now off (§6.2)."""
         zone = self._by_id[entry.zone]
         self._change(zone, t, "set", entry.motion, entry.intensity, entry.speed, entry.heat)
-        self._set_lease(zone, None if entry.is_off else t + entry.lease_ms / 1000)
+        self._set_lease(zone, None if entry.is_off else lease_deadline)
+
+    def renew(self, indices: tuple[int, ...], lease_deadline: float | None) -> None:
+        """RENEW (§3.10): restart the leases of the zones at these ZONE_INFO indices, nothing else."""
+        for index in indices:
+            self._set_lease(self._zones[index], lease_deadline)
+
+    def id_at(self, index: int) -> int:
+        """The zone id at a ZONE_INFO index."""
+        return self._zones[index].info.id
+
+    def on_ids(self) -> set[int]:
+        """Ids of the zones that are on (the live set: do not change it)."""
+        return self._on
 
     def all_off(self, t: float, cause: str) -> None:
         """Every actuator and the heater off at once; leases end with them."""
@@ -106,7 +120,7 @@ class ZoneBank:
         return [z.info.id for z in expired]
 
     def any_on(self) -> bool:
-        return any(z.is_on for z in self._zones)
+        return bool(self._on)
 
     def intensities(self) -> dict[int, int]:
         """Present intensity of every moving zone, by id."""
@@ -118,10 +132,11 @@ class ZoneBank:
             self._heat_levels = tuple(z.heat for z in self._zones)
         return self._heat_levels
 
-    def states(self) -> tuple[ZoneState, ...]:
-        """STATUS entries (§3.4), in ZONE_INFO order."""
+    def states(self, only_on: bool = False) -> tuple[ZoneState, ...]:
+        """STATUS entries (§3.4), in ZONE_INFO order: every zone, or only those that are on (1.1)."""
         return tuple(
             ZoneState(z.info.id, z.motion, z.intensity, z.speed, z.heat) for z in self._zones
+            if not only_on or z.info.id in self._on
         )
 
     def _off(self, zone: _Zone, t: float, cause: str) -> None:
@@ -138,6 +153,10 @@ class ZoneBank:
         if heat != zone.heat:
             self._heat_levels = None
         zone.motion, zone.intensity, zone.speed, zone.heat = new
+        if zone.is_on:
+            self._on.add(zone.info.id)
+        else:
+            self._on.discard(zone.info.id)
         self.timeline.append(TimelineEntry(
             t=t, zone=zone.info.name, zone_id=zone.info.id, intensity=intensity,
             motion=MOTION_NAMES.get(motion, str(motion)), speed=speed, heat=heat, cause=cause,

@@ -177,9 +177,9 @@ def test_runaway_heater_is_cut_within_one_control_period_of_crossing_45(clock: V
     # the host keeps asking for heat: every SET (and SOFT_STOP) is refused while the plate cools
     stopped_at = len(device.timeline)
     for _ in range(60):
-        assert host.command(heat_all) == Nak(NakCode.OVERHEAT, math.floor(device.temp_dC / 10))
+        assert host.command(heat_all) == Nak(NakCode.OVERHEAT, math.floor(device.heater.reading_dC / 10))
         clock.advance(0.3)
-    assert host.command(SoftStop(0)) == Nak(NakCode.OVERHEAT, math.floor(device.temp_dC / 10))
+    assert host.command(SoftStop(0)) == Nak(NakCode.OVERHEAT, math.floor(device.heater.reading_dC / 10))
     assert len(device.timeline) == stopped_at
     after = [temp for t, temp in device.temperature_history if t > cut]
     assert after == sorted(after, reverse=True)  # cooling, the heater stays off

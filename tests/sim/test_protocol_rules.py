@@ -108,12 +108,27 @@ def test_naks_to_bad_headers_are_not_remembered_naks_to_valid_frames_are(
     assert device.counters.duplicates == 1 and device.timeline == []
 
 
-def test_len_over_240_is_an_invalid_header_even_when_consistent(
+def test_len_over_240_is_an_invalid_header(
         host: Host, device: Device, pair: tuple[SimTransport, Device]) -> None:
-    pair[0].write(_frame_with_header(80, 0x30, bytes(range(1, 242))))  # 241 bytes: the largest body that fits
+    pair[0].write(_frame_with_header(80, 0x30, bytes(range(1, 241)), declared_len=241))  # 240 sent
     assert host.answer(80) == Nak(NakCode.MALFORMED, 0)
     assert isinstance(host.command(GetStatus(), seq=80), Status)  # that NAK was not remembered
     assert _status(host).invalid_frames == 1
+
+
+def test_a_241_byte_payload_cannot_fit_max_encoded_247(
+        host: Host, device: Device, pair: tuple[SimTransport, Device]) -> None:
+    """§2.3: a body of 247 bytes encodes to 248 > MAX_ENCODED, so it is one discarded run, unanswered."""
+    wire = _frame_with_header(81, 0x30, bytes(range(1, 242)))
+    assert len(wire) - 1 == 248
+    pair[0].write(wire)
+    host.poll(0.1)
+    assert host.replies == [] and device.counters.garbage_bytes == 248
+    assert _status(host).invalid_frames == 1
+    largest = _frame_with_header(82, 0x30, bytes(range(1, 241)))  # 240 bytes: encodes to exactly 247
+    assert len(largest) - 1 == 247
+    pair[0].write(largest)
+    assert host.answer(82) == Nak(NakCode.UNKNOWN_TYPE, 0x30)
 
 
 # §3.3: SET count
@@ -191,7 +206,7 @@ def test_estop_in_fault_keeps_overheat_and_hello_returns_to_fault_while_hot(cloc
     host.command(Hello(1, 0))
     assert device.state == DeviceState.FAULT and _status(host).faults == FaultFlag.OVERHEAT | FaultFlag.ESTOP
     nak = host.command(set_cmd(entry(4)))
-    assert nak == Nak(NakCode.OVERHEAT, math.floor(device.temp_dC / 10))
+    assert nak == Nak(NakCode.OVERHEAT, math.floor(device.heater.reading_dC / 10))
     clock.advance(60.0)
     host.command(Hello(1, 0))
     assert device.state == DeviceState.READY and _status(host).faults == 0
@@ -257,5 +272,5 @@ def test_invalid_frames_restart_at_zero_after_a_reset(clock: VirtualClock) -> No
 
 @pytest.mark.parametrize("temp_dC", [449.0, 450.9, 459.99])
 def test_temperature_arguments_round_down(device: Device, temp_dC: float) -> None:
-    device.heater.temp_dC = temp_dC
+    device.heater.reading_dC = temp_dC
     assert device.heater.temp_c_u8 == int(temp_dC) // 10

@@ -32,7 +32,7 @@ from sim.wire import (
     decode_wire,
     encode_frame,
 )
-from tests.sim.vectors import Vector, load_vectors
+from tests.protocol_vectors import Vector, load_vectors
 
 VECTORS = load_vectors()
 GOOD = [v for v in VECTORS if v.name != "bad_crc"]
@@ -44,15 +44,17 @@ def message_from_fields(type_name: str, fields: dict[str, Any]) -> AnyMessage:
     args = dict(fields)
     if "entries" in args:
         args["entries"] = tuple(SetEntry(**e) for e in args["entries"])
-    if "zones" in args:
+    if type_name == "STATUS":
         args["zones"] = tuple(ZoneState(**z) for z in args["zones"])
+    if type_name == "RENEW":  # a u32 bitmask on the wire, written as the list of zone indices
+        args["zones"] = tuple(args["zones"])
     if "motions" in args:
         args["motions"] = tuple(args["motions"])
     return cls(**args)
 
 
 def test_document_has_vectors_of_both_directions() -> None:
-    dirs = {v.dir for v in VECTORS}
+    dirs = {v.direction for v in VECTORS}
     assert dirs == {"host->device", "device->host"}
     assert len(VECTORS) >= 18
     assert any(v.name == "bad_crc" for v in VECTORS)
@@ -87,8 +89,9 @@ def test_cobs_of_body_is_wire(vector: Vector) -> None:
 def test_bad_crc_vector_is_rejected() -> None:
     (vector,) = [v for v in VECTORS if v.name == "bad_crc"]
     outcome = decode_wire(vector.wire)
-    assert outcome == BadFrame(BadReason.CRC, vector.seq)
-    assert StreamDecoder().feed(vector.wire) == [BadFrame(BadReason.CRC, vector.seq)]
+    as_read = Frame(ver=1, seq=vector.seq, type=MsgType[vector.type], declared_len=0, payload=b"")
+    assert outcome == BadFrame(BadReason.CRC, vector.seq, as_read)
+    assert StreamDecoder().feed(vector.wire) == [BadFrame(BadReason.CRC, vector.seq, as_read)]
 
 
 def test_worked_example_section_7() -> None:
