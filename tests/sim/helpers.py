@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from controller.clock import Clock
+from sim.device import Device
 from sim.messages import AnyMessage, Event, Nak, SetCmd, SetEntry, decode_payload, encode_message
 from sim.records import TimelineEntry
 from sim.wire import Frame, StreamDecoder
@@ -106,3 +107,39 @@ def on_zones_at(timeline: list[TimelineEntry], t: float) -> set[str]:
         if item.t <= t:
             latest[item.zone] = item
     return {zone for zone, item in latest.items() if not item.is_off}
+
+
+class Direct:
+    """Drives a Device with no transport, at exact instants: each frame is received at the `t` given."""
+
+    def __init__(self, device: Device) -> None:
+        self.device = device
+        self.seq = 0
+        self._decoder = StreamDecoder()
+
+    def send(self, message: AnyMessage, t: float, seq: int | None = None) -> list[AnyMessage]:
+        """Receive `message` at `t`; returns every reply (not events) the device sent at `t`."""
+        if seq is None:
+            self.seq = (self.seq + 1) & 0xFF
+            seq = self.seq
+        self.device.receive(encode_message(seq, message), t)
+        return self.replies(t)
+
+    def one(self, message: AnyMessage, t: float, seq: int | None = None) -> AnyMessage:
+        """The single reply to `message` received at `t`."""
+        (reply,) = self.send(message, t, seq)
+        return reply
+
+    def replies(self, t: float) -> list[AnyMessage]:
+        """Replies the device has sent by `t` (events are read from device.events instead)."""
+        out = []
+        for outcome in self._decoder.feed(self.device.take_output(t)):
+            assert isinstance(outcome, Frame)
+            message = decode_payload(outcome.type, outcome.payload)
+            if not isinstance(message, Event):
+                out.append(message)
+        return out
+
+    def events_since(self, index: int) -> list[tuple[float, int, int]]:
+        """(t, code, arg) of every event from the `index`-th on."""
+        return [(e.t, e.code, e.arg) for e in self.device.events[index:]]
