@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import errno
 import threading
+from collections.abc import Iterable
 
 from controller.clock import Clock
+from sim.defects import device_class
 from sim.device import Device
 from sim.faults import FaultPlan
 from sim.profiles import Profile
@@ -104,7 +106,10 @@ class SimTransport:
 
 
 def make_pair(clock: Clock, profile: Profile | str = "foot", faults: FaultPlan | None = None,
-              boot_count: int = 0) -> tuple[SimTransport, Device]:
-    """A simulated device on `clock` and the host-side transport wired to it (no global registry)."""
-    device = Device(profile, clock.now(), boot_count=boot_count, faults=faults)
+              boot_count: int = 0, defects: Iterable[str] = ()) -> tuple[SimTransport, Device]:
+    """A simulated device on `clock` and the host-side transport wired to it (no global registry).
+
+    `defects` (sim/defects.py) make a NON-CONFORMING device, for testing the conformance kit only.
+    """
+    device = device_class(defects)(profile, clock.now(), boot_count=boot_count, faults=faults)
     return SimTransport(clock, device), device

@@ -10,9 +10,11 @@ from __future__ import annotations
 import errno
 import os
 import tty
+from collections.abc import Iterable
 from pathlib import Path
 
 from controller.clock import Clock, RealClock
+from sim.defects import device_class
 from sim.device import Device
 from sim.faults import FaultPlan
 from sim.profiles import Profile
@@ -86,13 +88,15 @@ class PtyServer:
 
     def __init__(self, profile: Profile | str = "foot", faults: FaultPlan | None = None,
                  clock: Clock | None = None, record_path: str | Path | None = None,
-                 link_path: str | Path | None = None, boot_count: int = 0) -> None:
+                 link_path: str | Path | None = None, boot_count: int = 0,
+                 defects: Iterable[str] = ()) -> None:
         self._profile = profile
         self._faults = faults
         self._clock = clock or RealClock()
         self._record_path = Path(record_path) if record_path else None
         self._endpoint = PtyEndpoint(Path(link_path) if link_path else None)
         self._boot_count = boot_count
+        self._device_class = device_class(defects)  # NON-CONFORMING when any: conformance tests only
         self._loop: ServeLoop | None = None
 
     @property
@@ -106,7 +110,7 @@ class PtyServer:
 
     def start(self) -> str:
         """Power the device up and serve it; returns the slave path to open with pyserial."""
-        device = Device(self._profile, self._clock.now(), self._boot_count, self._faults)
+        device = self._device_class(self._profile, self._clock.now(), self._boot_count, self._faults)
         path = self._endpoint.open()
         self._loop = ServeLoop(device, self._clock, self._endpoint, self._record_path)
         self._loop.start()
@@ -125,6 +129,14 @@ class PtyServer:
     def reconnect(self) -> str:
         """Plug back in under a new pty (and the same link path, if any); returns the new path."""
         return self._running().call(self._endpoint.reconnect)
+
+    def press_button(self, button: int) -> None:
+        """Press the device's button: 1 stop, 2 pause, 3 intensity up, 4 intensity down (§3.6)."""
+        self._running().press_button(button)
+
+    def foot_sensor(self, removed: bool) -> None:
+        """The foot sensor sees the foot removed (True) or back in place (False)."""
+        self._running().foot_sensor(removed)
 
     def _running(self) -> ServeLoop:
         if self._loop is None:

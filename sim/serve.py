@@ -123,6 +123,14 @@ class ServeLoop:
         os.close(self._wake_r)
         os.close(self._wake_w)
 
+    def press_button(self, button: int) -> None:
+        """The device's own button, pressed now, inside the loop thread (§3.6)."""
+        self.call(lambda: self.device.press_button(button, self._clock.now()))
+
+    def foot_sensor(self, removed: bool) -> None:
+        """The foot sensor's EVENT FOOT_REMOVED, now, inside the loop thread (§3.6)."""
+        self.call(lambda: self.device.foot_sensor(removed, self._clock.now()))
+
     def disconnect(self) -> None:
         """The host's port vanishes; bytes in flight are lost. The device keeps running."""
         self._endpoint.disconnect()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import errno
 import socket
+from collections.abc import Iterable
 from pathlib import Path
 
 from controller.clock import Clock, RealClock
+from sim.defects import device_class
 from sim.device import Device
 from sim.faults import FaultPlan
 from sim.profiles import Profile
@@ -75,12 +77,14 @@ class TcpServer:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, profile: Profile | str = "foot",
                  faults: FaultPlan | None = None, clock: Clock | None = None,
-                 record_path: str | Path | None = None, boot_count: int = 0) -> None:
+                 record_path: str | Path | None = None, boot_count: int = 0,
+                 defects: Iterable[str] = ()) -> None:
         self._profile = profile
         self._faults = faults
         self._clock = clock or RealClock()
         self._record_path = Path(record_path) if record_path else None
         self._boot_count = boot_count
+        self._device_class = device_class(defects)  # NON-CONFORMING when any: conformance tests only
         self._endpoint = TcpEndpoint(host, port)
         self.port: int = self._endpoint.port
         self._loop: ServeLoop | None = None
@@ -96,7 +100,7 @@ class TcpServer:
 
     def start(self) -> str:
         """Power the device up and serve it; returns the socket:// URL."""
-        device = Device(self._profile, self._clock.now(), self._boot_count, self._faults)
+        device = self._device_class(self._profile, self._clock.now(), self._boot_count, self._faults)
         self._loop = ServeLoop(device, self._clock, self._endpoint, self._record_path)
         self._loop.start()
         return self.url
@@ -112,6 +116,14 @@ class TcpServer:
         """Drop the connected client; the device keeps running and accepts the next one."""
         loop = self._running()
         loop.call(loop.disconnect)
+
+    def press_button(self, button: int) -> None:
+        """Press the device's button: 1 stop, 2 pause, 3 intensity up, 4 intensity down (§3.6)."""
+        self._running().press_button(button)
+
+    def foot_sensor(self, removed: bool) -> None:
+        """The foot sensor sees the foot removed (True) or back in place (False)."""
+        self._running().foot_sensor(removed)
 
     def _running(self) -> ServeLoop:
         if self._loop is None:

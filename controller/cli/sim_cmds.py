@@ -41,6 +41,18 @@ def _check_zone(profile: str, stuck_zone: str | None) -> None:
         )
 
 
+def _check_defects(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """--defect names a defect of sim/defects.py (imported only when one is given)."""
+    if value:
+        from sim.defects import DEFECTS
+
+        unknown = [name for name in value if name not in DEFECTS]
+        if unknown:
+            raise click.BadParameter(f"no defect {unknown[0]!r} (defects: {', '.join(sorted(DEFECTS))})",
+                                     ctx, param)
+    return value
+
+
 def _serve_until_signal(server: PtyServer | TcpServer, first_line: str) -> None:
     """Print where to connect, then serve until SIGINT or SIGTERM and stop cleanly."""
     stop = threading.Event()
@@ -88,12 +100,16 @@ def register(group: click.Group) -> None:
     @click.option("--overheat-at", type=_SECONDS, help="Heater runs away after S seconds.")
     @click.option("--stuck-zone", metavar="NAME", help="This zone's drive is faulty (NAK ZONE_STUCK).")
     @click.option("--awol-at", type=_SECONDS, help="Device stops answering after S seconds.")
+    @click.option("--defect", "defects", metavar="NAME", multiple=True, callback=_check_defects,
+                  help="Make a NON-CONFORMING device that breaks the protocol on purpose, to test the "
+                       "conformance kit only (repeatable): no-watchdog, no-lease, dup-reapply, slow-estop, "
+                       "bad-crc-accept, no-nak-range.")
     def sim_command(use_pty: bool, tcp: tuple[str, int] | None, profile: str, link: Path | None,
                     record: Path | None, drop: float, corrupt: float, duplicate: float,
                     delay: float, delay_ms: float, seed: int, disconnect_at: float | None,
                     reconnect_after: float | None, reset_at: float | None,
                     overheat_at: float | None, stuck_zone: str | None,
-                    awol_at: float | None) -> None:
+                    awol_at: float | None, defects: tuple[str, ...]) -> None:
         """Run a simulated massager until Ctrl-C; prints the port to open as the first line."""
         from sim.faults import FaultPlan
         from sim.pty_server import PtyServer
@@ -109,13 +125,18 @@ def register(group: click.Group) -> None:
             seed=seed, disconnect_at=disconnect_at, reconnect_after_s=reconnect_after,
             reset_at=reset_at, overheat_at=overheat_at, stuck_zone=stuck_zone, awol_at=awol_at,
         )
+        if defects:
+            from sim.defects import banner
+
+            click.echo(banner(defects), err=True)
         if tcp is not None:
             try:
                 tcp_server = TcpServer(tcp[0], tcp[1], profile=profile, faults=plan,
-                                       record_path=record)
+                                       record_path=record, defects=defects)
             except OSError as err:
                 raise click.ClickException(f"cannot listen on {tcp[0]}:{tcp[1]}: {err}") from err
             _serve_until_signal(tcp_server, tcp_server.start())
             return
-        pty_server = PtyServer(profile=profile, faults=plan, record_path=record, link_path=link)
+        pty_server = PtyServer(profile=profile, faults=plan, record_path=record, link_path=link,
+                               defects=defects)
         _serve_until_signal(pty_server, pty_server.start())

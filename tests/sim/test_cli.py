@@ -89,3 +89,28 @@ def test_bad_options_are_clear_click_errors(args: list[str], message: str) -> No
     result = CliRunner().invoke(main, ["sim", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_defect_prints_a_non_conforming_banner_and_leaves_hello_unchanged(
+        stop_later: list[subprocess.Popen[str]]) -> None:
+    replies = []
+    for args in ([], ["--defect", "no-watchdog", "--defect", "slow-estop"]):
+        proc, url = start_sim("--tcp", "127.0.0.1:0", *args)
+        stop_later.append(proc)
+        with serial.serial_for_url(url, timeout=0.5) as port:
+            replies.append(Host(SerialPort(port)).command(Hello(1, 1)))
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=START_TIMEOUT_S)
+        assert proc.returncode == 0
+        assert ("NON-CONFORMING" in stderr) == bool(args)
+    assert "--defect no-watchdog, slow-estop" in stderr
+    assert replies[0] == replies[1]
+
+
+def test_defect_help_names_every_defect_and_an_unknown_one_is_a_clear_error() -> None:
+    from sim.defects import DEFECTS
+
+    help_text = "".join(CliRunner().invoke(main, ["sim", "--help"]).output.split())  # wrapping splits names
+    assert "NON-CONFORMING" in help_text and all(name in help_text for name in DEFECTS)
+    result = CliRunner().invoke(main, ["sim", "--pty", "--defect", "fast-estop"])
+    assert result.exit_code == 2 and "no defect 'fast-estop'" in result.output

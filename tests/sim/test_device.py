@@ -284,3 +284,22 @@ def test_in_waiting_counts_pending_bytes(pair: tuple) -> None:
     assert transport.in_waiting > 0  # the power-up EVENT RESET
     transport.read(4096, 0.0)
     assert transport.in_waiting == 0
+
+
+def test_advisory_buttons_and_the_foot_sensor_are_only_reported(clock: VirtualClock) -> None:
+    """§3.6: BUTTON 2/3/4 and FOOT_REMOVED change nothing on the device; button 5 does not exist."""
+    transport, device = make_pair(clock)
+    host = Host(transport)
+    host.command(Hello(1, 1))
+    host.command(set_cmd(entry(4)))
+    timeline = list(device.timeline)
+    for button in (2, 3, 4):
+        device.press_button(button, clock.now())
+    device.foot_sensor(True, clock.now())
+    device.foot_sensor(False, clock.now())
+    assert device.timeline == timeline and device.state == DeviceState.ACTIVE
+    assert [(e.code, e.arg) for e in device.events[1:]] == [
+        (EventCode.BUTTON, 2), (EventCode.BUTTON, 3), (EventCode.BUTTON, 4),
+        (EventCode.FOOT_REMOVED, 1), (EventCode.FOOT_REMOVED, 0)]
+    with pytest.raises(ValueError, match="no button 5"):
+        device.press_button(5, clock.now())

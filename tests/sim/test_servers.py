@@ -15,7 +15,7 @@ import serial
 
 from sim import FaultPlan
 from sim.messages import Ack, Hello, HelloReply, SetCmd
-from sim.protocol import MsgType
+from sim.protocol import DeviceState, EventCode, MsgType
 from sim.pty_server import PtyServer
 from sim.tcp_server import TcpServer
 from tests.sim.helpers import Host, entry, set_cmd
@@ -105,3 +105,30 @@ def test_tcp_hello_and_reconnect() -> None:
                 for _ in range(100):
                     if not port2.read(4096):
                         raise serial.SerialException("closed")
+
+
+def test_pty_device_inputs_reach_the_host_as_events(pty_server: PtyServer) -> None:
+    """BUTTON 2/3/4 and FOOT_REMOVED 1/0 are only reported; BUTTON 1 latches ESTOP (§3.6, §6.3)."""
+    with serial.Serial(pty_server.path, 115200, timeout=0.5) as port:
+        host = Host(SerialPort(port))
+        host.command(Hello(1, 1))
+        assert host.command(set_cmd(entry(4))) == Ack(MsgType.SET)
+        for button in (2, 3, 4):
+            pty_server.press_button(button)
+        pty_server.foot_sensor(removed=True)
+        pty_server.foot_sensor(removed=False)
+        assert pty_server.device.state == DeviceState.ACTIVE  # the device did nothing itself
+        pty_server.press_button(1)
+        for _ in range(20):  # bounded: each poll waits at most 0.5 s for bytes
+            if len([e for _, e in host.events if e.code != EventCode.RESET]) >= 6:
+                break
+            host.poll(0.5)
+    assert [(e.code, e.arg) for _, e in host.events if e.code != EventCode.RESET] == [
+        (EventCode.BUTTON, 2), (EventCode.BUTTON, 3), (EventCode.BUTTON, 4),
+        (EventCode.FOOT_REMOVED, 1), (EventCode.FOOT_REMOVED, 0), (EventCode.BUTTON, 1)]
+    assert pty_server.device.state == DeviceState.ESTOP
+
+
+def test_pty_server_serves_a_defective_device() -> None:
+    with PtyServer(defects=["no-lease"]) as server:
+        assert server.device.defects == ("no-lease",)
