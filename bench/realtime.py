@@ -6,14 +6,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from controller.capabilities import DeviceCapabilities
 from controller.clock import RealClock
-from controller.link import Link
-from controller.player import Player, Snapshot
-from controller.protocol import MOTIONS
-from controller.session import Session, State
+from controller.runs.player import Player, Snapshot
+from controller.runs.session import Session, State
 from controller.timeline import Command, Timeline, ZoneSetting
-from controller.transport import SerialTransport
+from controller.wire.capabilities import DeviceCapabilities
+from controller.wire.link import Link
+from controller.wire.protocol import MOTIONS
+from controller.wire.transport import SerialTransport
 
 SESSION_LIMIT_S = 3600.0
 

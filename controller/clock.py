@@ -78,3 +78,8 @@ class ScaledClock:
 
     def wait_until(self, deadline: float, wake: threading.Event | None = None) -> bool:
         return _wait((deadline - self.now()) / self.factor, wake)
+
+
+def wall_time() -> float:
+    """Seconds since the epoch, for what must hold across runs and reboots (the rest between sessions)."""
+    return time.time()

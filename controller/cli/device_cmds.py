@@ -8,19 +8,19 @@ from typing import TYPE_CHECKING
 
 import click
 
-from controller.limits import REPLY_TIMEOUT_S, REPLY_TIMEOUT_SLOW_S
-from controller.protocol import DEFAULT_BAUD
+from controller.wire.protocol import DEFAULT_BAUD
+from controller.wire.timing import REPLY_TIMEOUT_S, REPLY_TIMEOUT_SLOW_S
 
 if TYPE_CHECKING:
-    from controller.capabilities import DeviceCapabilities
-    from controller.link import Link
+    from controller.wire.capabilities import DeviceCapabilities
+    from controller.wire.link import Link
 
 
 def open_link(port: str, baud: int = DEFAULT_BAUD, *, tries: int | None = None) -> Link:
     """A link on `port` with the reply timeout the line rate needs (firmware_protocol.md §5)."""
     from controller.clock import RealClock
-    from controller.link import Link
-    from controller.transport import SerialTransport
+    from controller.wire.link import Link
+    from controller.wire.transport import SerialTransport
 
     timeout = REPLY_TIMEOUT_SLOW_S if baud < 57600 else REPLY_TIMEOUT_S
     link = Link(SerialTransport(port, baud), RealClock(), reply_timeout_s=timeout)
@@ -75,7 +75,7 @@ def register(group: click.Group) -> None:
     def ports_cmd(do_probe: bool) -> None:
         """List serial ports; with --probe, mark those that answer as massagers."""
         from controller.errors import LinkError, ProtocolError
-        from controller.transport import list_ports
+        from controller.wire.transport import list_ports
 
         ports = list_ports()
         if not ports:

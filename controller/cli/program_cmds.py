@@ -17,10 +17,10 @@ import click
 from controller import exitcodes
 
 if TYPE_CHECKING:
-    from controller.capabilities import DeviceCapabilities
     from controller.program.library import CatalogEntry
     from controller.program.loader import LoadedProgram
     from controller.timeline import Timeline
+    from controller.wire.capabilities import DeviceCapabilities
 
 PROFILES = ("foot", "chair")
 _SKIPPED_SUFFIXES = (".py", ".pyc", ".pyo", ".md")
@@ -44,9 +44,9 @@ def register(group: click.Group) -> None:
 def _session_limit(text: str | None) -> int:
     """The --session-limit option in seconds, bounded by the hard maximum."""
     from controller.errors import ProgramErrors
-    from controller.limits import DEFAULT_SESSION_LIMIT_S, HARD_MAX_SESSION_S
     from controller.program.diagnostics import UnplacedProgramError as Unplaced
     from controller.program.duration import parse_duration
+    from controller.safety.limits import DEFAULT_SESSION_LIMIT_S, HARD_MAX_SESSION_S
 
     if text is None:
         return DEFAULT_SESSION_LIMIT_S
@@ -75,7 +75,7 @@ def _load(ref: str, dirs: Sequence[Path]) -> LoadedProgram:
 
 
 def _compile(loaded: LoadedProgram, profile: str) -> tuple[Timeline, DeviceCapabilities]:
-    from controller.capabilities import sim_profile_capabilities
+    from controller.cli.simdevice import sim_profile_capabilities
     from controller.program.check import compile_loaded
 
     caps = sim_profile_capabilities(profile)
@@ -87,7 +87,7 @@ def _compile(loaded: LoadedProgram, profile: str) -> tuple[Timeline, DeviceCapab
 def list_cmd(dirs: tuple[Path, ...]) -> None:
     """List the built-in and user programs (user folder: $XDG_CONFIG_HOME/massagectl/programs)."""
     from controller.program.library import duplicate_ids, program_folders, scan_folder
-    from controller.program.views import catalog_table, console
+    from controller.ui.programs import catalog_table, console
 
     entries: list[CatalogEntry] = []
     for folder in program_folders(dirs):
@@ -108,7 +108,7 @@ def list_cmd(dirs: tuple[Path, ...]) -> None:
               help="Session limit to check the length against (default 15m, at most 30m).")
 def validate_cmd(files: tuple[Path, ...], profiles: tuple[str, ...], session_limit: str | None) -> None:
     """Check program files; print every error as FILE:LINE: step N (name): field: message."""
-    from controller.capabilities import sim_profile_capabilities
+    from controller.cli.simdevice import sim_profile_capabilities
     from controller.program.validate import expand_files, validate_file
 
     limit_s = _session_limit(session_limit)
@@ -136,7 +136,7 @@ def validate_cmd(files: tuple[Path, ...], profiles: tuple[str, ...], session_lim
 @_dir_option
 def show_cmd(program: str, profile: str, dirs: tuple[Path, ...]) -> None:
     """Show a program (a name or a file) as a timeline table for a device profile."""
-    from controller.program.views import console, program_header, timeline_table
+    from controller.ui.programs import console, program_header, timeline_table
 
     loaded = _load(program, dirs)
     timeline, caps = _compile(loaded, profile)
@@ -155,7 +155,7 @@ def plot_cmd(program: str, output: Path, profile: str, dirs: tuple[Path, ...]) -
     """Draw a program: zones as lanes over time, intensity as height and colour, heat marked."""
     from controller.errors import ProgramErrors
     from controller.program.diagnostics import UnplacedProgramError as Unplaced
-    from controller.program.plot import PLOT_SUFFIXES, plot_timeline
+    from controller.ui.plot import PLOT_SUFFIXES, plot_timeline
 
     if output.suffix.lower() not in PLOT_SUFFIXES:
         raise ProgramErrors([Unplaced(f"{output}: can draw .png or .svg files only")])

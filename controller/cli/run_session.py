@@ -16,16 +16,16 @@ import click
 from controller import exitcodes
 from controller.clock import Clock, RealClock, ScaledClock, VirtualClock
 from controller.errors import LinkError, MassagerError
-from controller.health import load_profile
-from controller.keys import KeyReader
-from controller.link import Link
-from controller.player import Interrupted, Outcome, Player
 from controller.program.library import program_folders, resolve_program
-from controller.resttime import record_session_end, require_rest
 from controller.runs import RunPlan, check_run, make_session, prepare_timeline
-from controller.session import Session
-from controller.sessionlog import SessionLog, default_log_path
-from controller.view import make_view
+from controller.runs.player import Interrupted, Outcome, Player
+from controller.runs.session import Session
+from controller.runs.sessionlog import SessionLog, default_log_path
+from controller.safety.health import load_profile
+from controller.safety.resttime import record_session_end, require_rest
+from controller.ui.keys import KeyReader
+from controller.ui.view import make_view
+from controller.wire.link import Link
 
 OUTCOME_EXIT = {
     Outcome.COMPLETED: exitcodes.OK,

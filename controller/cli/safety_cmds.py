@@ -12,7 +12,7 @@ from controller import exitcodes
 from controller.cli.options import program_dirs_option, safety_options
 
 if TYPE_CHECKING:
-    from controller.safety import Assessment, Finding
+    from controller.safety.assess import Assessment, Finding
 
 
 def register(group: click.Group) -> None:
@@ -27,12 +27,14 @@ def register(group: click.Group) -> None:
     def check_cmd(program: str, profile_file: Path | None, profile: str, acknowledge: bool,
                   session_limit: float | None, max_intensity: int | None, dirs: tuple[Path, ...]) -> None:
         """Say what would be refused or limited for PROGRAM, and why; exit 5 if it may not run."""
-        from controller.capabilities import sim_profile_capabilities
-        from controller.health import default_profile_path, load_profile
-        from controller.limits import HARD_MAX_SESSION_S
-        from controller.program.check import compile_loaded
+        from controller.cli.simdevice import sim_profile_capabilities
+        from controller.program.check import compile_loaded, program_meta
         from controller.program.library import program_folders, resolve_program
-        from controller.safety import assess, limit_timeline, policy_for, program_meta
+        from controller.safety.assess import assess
+        from controller.safety.health import default_profile_path, load_profile
+        from controller.safety.limits import HARD_MAX_SESSION_S
+        from controller.safety.policy import policy_for
+        from controller.safety.shaping import limit_timeline
 
         loaded = resolve_program(program, program_folders(list(dirs)))
         health = load_profile(profile_file)
@@ -53,7 +55,7 @@ def register(group: click.Group) -> None:
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
     """Refusals first, then cautions, limits and notes: the most important line is read first."""
-    from controller.safety import Level
+    from controller.safety.assess import Level
 
     order = (Level.REFUSE, Level.CAUTION, Level.LIMIT, Level.INFO)
     return sorted(findings, key=lambda f: order.index(f.level))
@@ -61,7 +63,7 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
 
 def _verdict(assessment: Assessment) -> str:
     """The one-line answer a user (or a script, by the exit code) acts on."""
-    from controller.safety import Level
+    from controller.safety.assess import Level
 
     if any(f.level is Level.REFUSE for f in assessment.findings):
         return "refused: this program will not run for this profile, even with --acknowledge"

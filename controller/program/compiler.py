@@ -23,9 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
 
-from controller.capabilities import DeviceCapabilities, Zone
 from controller.errors import ProgramError, ProgramErrors
-from controller.limits import DEFAULT_SESSION_LIMIT_S, PROGRAM_INTENSITY_MAX, PROGRAM_SPEED_MAX
 from controller.program.duration import format_duration
 from controller.program.model import (
     Fallbacks,
@@ -37,7 +35,9 @@ from controller.program.model import (
     TravelStep,
 )
 from controller.program.vocabulary import FOOT_SOLE_ZONES, HEAT_NAMES, MOTION_IDS, ZONE_EQUIVALENTS
+from controller.safety.limits import DEFAULT_SESSION_LIMIT_S, PROGRAM_INTENSITY_MAX, PROGRAM_SPEED_MAX
 from controller.timeline import Command, Timeline, ZoneSetting
+from controller.wire.capabilities import DeviceCapabilities, Zone
 
 
 @dataclass(frozen=True, slots=True)

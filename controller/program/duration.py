@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from controller.limits import HARD_MAX_SESSION_S
+from controller.safety.limits import HARD_MAX_SESSION_S
 
 # Whole seconds keep every command boundary exact: timelines add up without float drift.
 DURATION_PATTERN = r"^(?=.*\d)\s*(?:(\d{1,5})\s*m(?:in)?)?\s*(?:(\d{1,5})\s*s(?:ec)?)?\s*$"

@@ -2,7 +2,7 @@
 
 A program is metadata plus steps; a step is one of three small kinds (a discriminated union):
 a plain step, a repeat block, or a travel along a line of zones. Everything is on the device-independent
-program scale (controller/limits.py); the compiler maps it onto a device.
+program scale (controller/safety/limits.py); the compiler maps it onto a device.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from pydantic import (
     model_validator,
 )
 
-from controller.limits import PROGRAM_INTENSITY_MAX, PROGRAM_SPEED_MAX
-from controller.program.conditions import Condition
 from controller.program.duration import DURATION_PATTERN, MAX_STEP_S, parse_duration
 from controller.program.vocabulary import (
     ZONE_NAMES,
@@ -32,6 +30,8 @@ from controller.program.vocabulary import (
     MotionName,
     ZoneName,
 )
+from controller.safety.conditions import Condition
+from controller.safety.limits import PROGRAM_INTENSITY_MAX, PROGRAM_SPEED_MAX
 
 SCHEMA_VERSION = 1
 MAX_REPEAT = 100

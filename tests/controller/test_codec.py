@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controller import codec
 from controller.errors import ProtocolError
-from controller.protocol import (
+from controller.wire import codec
+from controller.wire.protocol import (
     MAX_ENCODED,
     Ack,
     EmergencyStop,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from controller.errors import DeviceFault, DeviceRejected, LinkClosed, SessionError
-from controller.player import Outcome, Snapshot
-from controller.safety import SafetyPolicy
-from controller.session import State
+from controller.runs.player import Outcome, Snapshot
+from controller.runs.session import State
+from controller.safety.policy import SafetyPolicy
 from programs import PROGRAMS_DIR
 from sim.faults import FaultPlan
 from tests.integration.harness import Run, expected, play, soft_stop_started, state_at
@@ -150,8 +150,8 @@ def test_device_reset_mid_program_is_a_fault_never_resumed() -> None:
 def test_power_up_reset_event_before_the_handshake_belongs_to_no_session() -> None:
     """The device announces its power-up with EVENT RESET (§6.6); that precedes this session."""
     from controller.clock import VirtualClock
-    from controller.link import Link
-    from controller.session import Session
+    from controller.runs.session import Session
+    from controller.wire.link import Link
     from sim import make_pair
 
     clock = VirtualClock()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from controller.capabilities import DeviceCapabilities
 from controller.clock import VirtualClock
 from controller.errors import SessionError
-from controller.link import Link
-from controller.protocol import Frame
-from controller.session import TRANSITIONS, TRIGGERS, Session, State
+from controller.runs.session import TRANSITIONS, TRIGGERS, Session, State
 from controller.timeline import ZoneSetting
+from controller.wire.capabilities import DeviceCapabilities
+from controller.wire.link import Link
+from controller.wire.protocol import Frame
 from sim import make_pair
 
 LEGAL = {(src, row["trigger"]): row["dest"] for row in TRANSITIONS

@@ -6,9 +6,10 @@ import dataclasses
 
 import pytest
 
-from controller.capabilities import DeviceCapabilities, Zone, sim_profile_capabilities
+from controller.cli.simdevice import sim_profile_capabilities
 from controller.errors import ProgramErrors
 from controller.program.compiler import compile_program
+from controller.wire.capabilities import DeviceCapabilities, Zone
 from tests.program.helpers import make_program, step
 
 FOOT = sim_profile_capabilities("foot")

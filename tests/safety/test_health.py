@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from controller.errors import SafetyRefusal
-from controller.health import (
+from controller.safety.conditions import CONDITION_NAMES
+from controller.safety.health import (
     CONDITION_RULES,
     CONDITIONS,
     HealthProfile,
@@ -16,7 +17,6 @@ from controller.health import (
     normalise_condition,
     parse_profile,
 )
-from controller.program.conditions import CONDITION_NAMES
 
 
 def test_every_condition_of_the_shared_vocabulary_has_exactly_one_rule() -> None:

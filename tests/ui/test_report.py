@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from controller.cli import main
-from controller.report import Incident, LogError, ZoneSummary, load_report, parse_lines, summarise
+from controller.runs.report import Incident, LogError, ZoneSummary, load_report, parse_lines, summarise
 
 DATA = Path(__file__).parent / "data"
 FAULT_LOG = DATA / "session-fault.jsonl"

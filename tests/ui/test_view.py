@@ -8,11 +8,12 @@ import io
 import pytest
 from rich.console import Console
 
-from controller import view as view_module
-from controller.capabilities import DeviceCapabilities, Zone, sim_profile_capabilities
-from controller.player import Snapshot
+from controller.cli.simdevice import sim_profile_capabilities
+from controller.runs.player import Snapshot
 from controller.timeline import Command, Timeline, ZoneSetting
-from controller.view import LiveView, PlainView, make_view, map_layout, render_live, render_map
+from controller.ui import view as view_module
+from controller.ui.view import LiveView, PlainView, make_view, map_layout, render_live, render_map
+from controller.wire.capabilities import DeviceCapabilities, Zone
 
 FOOT = sim_profile_capabilities("foot")
 CHAIR = sim_profile_capabilities("chair")

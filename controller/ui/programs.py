@@ -8,11 +8,11 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from controller.capabilities import DeviceCapabilities
 from controller.program.duration import format_duration
 from controller.program.library import CatalogEntry
 from controller.program.loader import LoadedProgram
 from controller.timeline import Command, Timeline
+from controller.wire.capabilities import DeviceCapabilities
 
 
 def console() -> Console:

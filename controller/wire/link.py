@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from controller import codec
-from controller.capabilities import DeviceCapabilities, Zone
 from controller.clock import Clock
 from controller.errors import (
     DeviceRejected,
@@ -23,8 +21,9 @@ from controller.errors import (
     ProtocolError,
     VersionMismatch,
 )
-from controller.limits import REPLY_TIMEOUT_S, TRIES
-from controller.protocol import (
+from controller.wire import codec
+from controller.wire.capabilities import DeviceCapabilities, Zone
+from controller.wire.protocol import (
     MAX_ZONES,
     MOTION_NAMES,
     PROTOCOL_MAJOR,
@@ -46,6 +45,7 @@ from controller.protocol import (
     Status,
     ZoneInfo,
 )
+from controller.wire.timing import REPLY_TIMEOUT_S, TRIES
 
 log = logging.getLogger(__name__)
 _M = TypeVar("_M")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from controller.errors import ProtocolError
-from controller.protocol import (
+from controller.wire.protocol import (
     CRC_LEN,
     DELIMITER,
     FIRMWARE_MAX,

@@ -1,6 +1,6 @@
 """The user's health profile: age group, declared conditions and personal limits, read from one YAML file.
 
-The software gives no medical advice. A user declares conditions; the safety policy (controller/safety.py)
+The software gives no medical advice. A user declares conditions; the safety policy (safety/policy.py)
 refuses or limits programs accordingly and says why. What each condition does is one table,
 `CONDITION_RULES` below, also printed in docs/safety.md.
 
@@ -29,8 +29,8 @@ from pydantic import (
 )
 
 from controller.errors import SafetyRefusal
-from controller.limits import HARD_MAX_SESSION_S, MIN_SESSION_LIMIT_S, PROGRAM_INTENSITY_MAX
-from controller.program.conditions import CONDITION_NAMES, Condition
+from controller.safety.conditions import CONDITION_NAMES, Condition
+from controller.safety.limits import HARD_MAX_SESSION_S, MIN_SESSION_LIMIT_S, PROGRAM_INTENSITY_MAX
 
 MAX_PROFILE_BYTES = 64 * 1024
 

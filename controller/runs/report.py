@@ -2,7 +2,7 @@
 
 Pure: `parse_lines` turns JSON Lines text into records (counting what it had to skip) and `summarise` turns
 records into a `Report`; `load_report` is the one edge that opens a file. The record kinds are those of
-controller/sessionlog.py. A zone counts as active from the SET that turns it on (intensity or heat above 0)
+sessionlog.py. A zone counts as active from the SET that turns it on (intensity or heat above 0)
 until the SET that turns it off, a soft or emergency stop, a device stop event, a pause, a fault, or the end
 of the log. SETs count when sent; a NAKed SET is rare and shows in `naks`.
 """

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import bisect
 import logging
-import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from controller.errors import DeviceFault, LinkError, MassagerError, SessionError
-from controller.limits import KEEPALIVE_S, LEASE_RENEW_S, STATUS_EVERY_HEATED_S, STATUS_EVERY_S
-from controller.link import Link
-from controller.protocol import Event, EventCode
-from controller.session import Session, State
+from controller.runs.controls import Controls
+from controller.runs.session import Session, State
 from controller.timeline import Command, Timeline, ZoneSetting
+from controller.wire.link import Link
+from controller.wire.protocol import Event, EventCode
+from controller.wire.timing import KEEPALIVE_S, LEASE_RENEW_S, STATUS_EVERY_HEATED_S, STATUS_EVERY_S
 
 log = logging.getLogger(__name__)
 
@@ -63,49 +63,6 @@ class Snapshot:
     offset: int
     settings: tuple[ZoneSetting, ...]
     temperature_c: float | None
-
-
-class Controls:
-    """Thread-safe requests to a running player; each wakes the loop at once."""
-
-    def __init__(self) -> None:
-        self.wake = threading.Event()
-        self._queue: deque[str] = deque()
-
-    def post(self, request: str) -> None:
-        self._queue.append(request)
-        self.wake.set()
-
-    def pause(self) -> None:
-        self.post("pause")
-
-    def resume(self) -> None:
-        self.post("resume")
-
-    def toggle_pause(self) -> None:
-        self.post("toggle_pause")
-
-    def intensity_up(self) -> None:
-        self.post("intensity_up")
-
-    def intensity_down(self) -> None:
-        self.post("intensity_down")
-
-    def skip(self) -> None:
-        self.post("skip")
-
-    def stop(self) -> None:
-        self.post("stop")
-
-    def emergency_stop(self) -> None:
-        self.post("emergency_stop")
-
-    def take(self) -> list[str]:
-        self.wake.clear()
-        items = []
-        while self._queue:
-            items.append(self._queue.popleft())
-        return items
 
 
 class Player:

@@ -1,11 +1,5 @@
-"""Running a program, as a Python API: the command line is one user of it, a script can be another.
-
-    plan = check_run(loaded, health, acknowledged=True)       # refusals before anything connects
-    session = make_session(open_link, clock, plan.policy)     # the guard sits in Session.apply
-    timeline, findings = prepare_timeline(session, loaded, plan)
-    player = Player(session, timeline, session_limit_s=plan.policy.session_limit_s)
-    outcome = player.run()                                    # controls: player.controls.pause() …
-"""
+"""The steps before a program plays: the safety verdict, a session with its gate, the timeline for the
+device that answered (controller/runs/__init__.py shows them in order)."""
 
 from __future__ import annotations
 
@@ -15,23 +9,18 @@ from typing import Any
 
 from controller.clock import Clock
 from controller.errors import SessionError
-from controller.health import HealthProfile
-from controller.limits import HARD_MAX_SESSION_S
-from controller.link import Link
 from controller.program.check import compile_loaded
+from controller.program.check import program_meta as safety_meta
 from controller.program.loader import LoadedProgram
-from controller.safety import (
-    Assessment,
-    Finding,
-    SafetyPolicy,
-    assess,
-    clamp_live,
-    limit_timeline,
-    policy_for,
-)
-from controller.safety import program_meta as safety_meta
-from controller.session import Session, State
+from controller.runs.session import Session, State
+from controller.safety.assess import Assessment, Finding, assess
+from controller.safety.gate import clamp_live
+from controller.safety.health import HealthProfile
+from controller.safety.limits import HARD_MAX_SESSION_S
+from controller.safety.policy import SafetyPolicy, policy_for
+from controller.safety.shaping import limit_timeline
 from controller.timeline import Timeline, ZoneSetting
+from controller.wire.link import Link
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@
 
 Device I/O happens in the enter callbacks, so the state always says what the device is doing: entering
 `paused` turns the actuators off, `stopping` sends a soft stop, `emergency_stop` sends ESTOP, `fault` sends a
-best-effort ESTOP. The player (controller/player.py) drives the triggers from its one thread.
+best-effort ESTOP. The player (controller/runs/player.py) drives the triggers from its one thread.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-from controller.capabilities import DeviceCapabilities
 from controller.clock import Clock
 from controller.errors import LinkError, MassagerError, SessionError
-from controller.limits import LEASE_MS, SOFT_STOP_RAMP_MS
-from controller.link import Link
-from controller.protocol import Event, SetEntry
 from controller.timeline import ZoneSetting
+from controller.wire.capabilities import DeviceCapabilities
+from controller.wire.link import Link
+from controller.wire.protocol import Event, SetEntry
+from controller.wire.timing import LEASE_MS, SOFT_STOP_RAMP_MS
 
 log = logging.getLogger(__name__)
 

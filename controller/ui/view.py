@@ -19,10 +19,10 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from controller.capabilities import DeviceCapabilities
 from controller.clock import RealClock
-from controller.player import Snapshot
+from controller.runs.player import Snapshot
 from controller.timeline import Timeline, ZoneSetting
+from controller.wire.capabilities import DeviceCapabilities
 
 REDRAW_EVERY_S = 0.1    # live view: ~10 Hz of wall time is smooth and costs little
 SETTLE_S = 1.0          # plain view: a ramp's changes within a step make one line per program second

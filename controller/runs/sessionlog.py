@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from controller.clock import Clock
-from controller.protocol import EventCode, Frame
+from controller.wire.protocol import EventCode, Frame
 
 
 def default_log_dir() -> Path:

@@ -16,7 +16,7 @@ from typing import IO
 import serial
 
 from controller.errors import LinkClosed, LinkError, PortBusy, PortNotFound, PortPermission
-from controller.protocol import DEFAULT_BAUD
+from controller.wire.protocol import DEFAULT_BAUD
 
 
 def lock_dir() -> Path:
