@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import signal
 import sys
@@ -122,11 +121,9 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
     view = make_view(sys.stdout, interactive=interactive)
     for finding in plan.assessment.findings:
         view.note(str(finding))
-    player_ref: list[Player] = []
-    session = make_session(
-        open_link, clock, plan.policy,
-        temperature=lambda: player_ref[0].temperature_c if player_ref else None,
-        on_state=lambda state, err: log.state(state, err) if log else None)
+    session = make_session(open_link, clock, plan.policy,
+                           on_state=lambda state, err: log.state(state, err) if log else None)
+    player: Player | None = None
     try:
         with sigterm_interrupts():
             timeline, findings = prepare_timeline(session, plan)
@@ -142,7 +139,6 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
 
             player = Player(session, timeline, session_limit_s=plan.policy.session_limit_s,
                             reconnect=reconnect, on_tick=view.update, on_note=note)
-            player_ref.append(player)
             if log is not None:
                 caps = session.capabilities
                 log.write("session", program=timeline.program_id, program_name=timeline.program_name,
@@ -166,7 +162,7 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
     error = session.error
     message = str(error) if outcome == Outcome.FAULT and error else ""
     if log is not None:
-        position = player_ref[0].position() if player_ref else 0.0
+        position = player.position() if player else 0.0
         log.write("end", outcome=outcome.value, position_s=round(position, 3), error=message)
     view.finish(outcome.value, message)
     if outcome == Outcome.FAULT:
@@ -175,8 +171,5 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
 
 
 def _stop_quietly(session: Session) -> None:
-    """Interrupted before playing: make sure nothing runs (the device is off unless it was started)."""
-    if session.link is None:
-        return
-    with contextlib.suppress(MassagerError):
-        session.link.emergency_stop()
+    """Interrupted before or around playing: the session halts, through its state machine."""
+    session.halt()

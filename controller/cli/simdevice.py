@@ -1,39 +1,32 @@
-"""The built-in simulator as the command line sees it: its profiles, and their capabilities.
+"""The built-in simulator as the command line sees it: its profile names, and their capabilities.
 
-Only the command line (controller/cli/) may import the simulator; the core learns a device's capabilities
-from its handshake alone.
+Only the command line (controller/cli/) may import the simulator. Like any device, the simulator's
+capabilities come from its handshake, done here in-process on a virtual clock, so `show`, `validate` and
+`check` work without a device and the core learns capabilities one way only.
 """
 
 from __future__ import annotations
 
-from controller.wire.capabilities import DeviceCapabilities, Zone
+from functools import cache
+
+from controller.clock import VirtualClock
+from controller.wire.capabilities import DeviceCapabilities
+from controller.wire.link import Link
+
+SIM_PROFILES = ("foot", "chair")  # sim/profiles.py; a test checks the two agree
+DEFAULT_PROFILE = "foot"
 
 
+@cache
 def sim_profile_capabilities(profile: str) -> DeviceCapabilities:
-    """The capabilities the built-in simulator reports for `profile` ("foot" or "chair").
+    """What the built-in simulator reports for `profile` in its handshake; ValueError for an unknown one."""
+    from sim import make_pair
 
-    Lets `show`, `validate` and `check` work without a device; the data is the simulator's own profile.
-    """
-    from sim.profiles import PROFILES  # the simulator's data, not its behaviour
-
+    if profile not in SIM_PROFILES:
+        raise ValueError(f"unknown simulator profile {profile!r}; choose from {', '.join(SIM_PROFILES)}")
+    clock = VirtualClock()
+    link = Link(make_pair(clock, profile=profile)[0], clock)
     try:
-        p = PROFILES[profile]
-    except KeyError:
-        choices = ", ".join(PROFILES)
-        raise ValueError(f"unknown simulator profile {profile!r}; choose from {choices}") from None
-    return DeviceCapabilities(
-        model=p.model,
-        firmware=p.firmware,
-        serial=p.serial,
-        simulator=True,
-        protocol=(1, 0),
-        zones=tuple(Zone(z.id, z.name, z.heated) for z in p.zones),
-        motions=p.motions,
-        intensity_max=p.intensity_max,
-        speed_max=p.speed_max,
-        heat_max=p.heat_max,
-        max_temp_c=p.max_temp_dC / 10,
-        max_session_s=p.max_session_s,
-        watchdog_ms=p.watchdog_ms,
-        max_lease_ms=p.max_lease_ms,
-    )
+        return link.handshake()
+    finally:
+        link.close()

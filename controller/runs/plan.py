@@ -14,12 +14,12 @@ from controller.program.check import program_meta as safety_meta
 from controller.program.loader import LoadedProgram
 from controller.runs.session import Session, State
 from controller.safety.assess import Assessment, Finding, assess
-from controller.safety.gate import clamp_live
+from controller.safety.gate import PolicyGate
 from controller.safety.health import HealthProfile
 from controller.safety.limits import HARD_MAX_SESSION_S
 from controller.safety.policy import SafetyPolicy, policy_for
 from controller.safety.shaping import limit_timeline
-from controller.timeline import Timeline, ZoneSetting
+from controller.timeline import Timeline
 from controller.wire.link import Link
 
 
@@ -41,20 +41,11 @@ def check_run(loaded: LoadedProgram, health: HealthProfile | None, *, acknowledg
     return RunPlan(loaded, policy, assessment)
 
 
-def make_session(open_link: Callable[[], Link], clock: Clock, policy: SafetyPolicy, *,
-                 temperature: Callable[[], float | None] = lambda: None, **hooks: Any) -> Session:
-    """A session whose every SET passes clamp_live with this policy and the device's capabilities."""
-    session: Session
-
-    def guard(previous: tuple[ZoneSetting, ...], requested: tuple[ZoneSetting, ...],
-              elapsed_s: float) -> tuple[ZoneSetting, ...]:
-        if session.capabilities is None:
-            raise SessionError("no device capabilities: connect first")
-        return clamp_live(previous, requested, elapsed_s, session.capabilities, policy,
-                          skin_temp_c=temperature())
-
-    session = Session(open_link, clock, guard, **hooks)
-    return session
+def make_session(open_link: Callable[[], Link], clock: Clock, policy: SafetyPolicy,
+                 **options: Any) -> Session:
+    """A session whose every SET passes clamp_live with this policy, the device's capabilities and the
+    plate temperature the session reads from the device; `options` go to Session (on_state, soft_stop_ms)."""
+    return Session(open_link, clock, PolicyGate(policy), **options)
 
 
 def prepare_timeline(session: Session, plan: RunPlan) -> tuple[Timeline, list[Finding]]:

@@ -99,3 +99,15 @@ def clamp_live(
         if clamped is not None:
             out.append(rise_limited(clamped, held.get(clamped.zone_id, 0), allowed))
     return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyGate:
+    """The gate a run's session applies to every SET: `clamp_live` with this policy (see runs/session.py)."""
+
+    policy: SafetyPolicy
+
+    def __call__(self, caps: DeviceCapabilities, previous: tuple[ZoneSetting, ...],
+                 requested: tuple[ZoneSetting, ...], elapsed_s: float,
+                 temperature_c: float | None) -> tuple[ZoneSetting, ...]:
+        return clamp_live(previous, requested, elapsed_s, caps, self.policy, skin_temp_c=temperature_c)

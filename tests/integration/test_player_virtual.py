@@ -156,15 +156,14 @@ def test_power_up_reset_event_before_the_handshake_belongs_to_no_session() -> No
 
     clock = VirtualClock()
     transport, device = make_pair(clock)
-    seen: list[object] = []
-    session = Session(lambda: Link(transport, clock), clock, lambda p, r, h: r, on_event=seen.append)
+    session = Session(lambda: Link(transport, clock), clock, lambda c, p, r, h, t: r)
     session.fire("connect")
     assert device.events[0].code.name == "RESET" and session.state == State.READY
-    assert seen == []
+    assert session.take_events() == []
     device.press_stop_button(clock.now())
-    assert session.link is not None
-    session.link.poll(0.01)
-    assert [getattr(e, "code", None) for e in seen] == [1]  # events after the handshake do arrive
+    session.poll_events(0.01)
+    assert [e.code for e in session.take_events()] == [1]  # events after the handshake do arrive
+    assert session.take_events() == []  # taken once
 
 
 def test_silent_device_is_a_link_timeout_fault_and_says_where_it_stopped() -> None:
