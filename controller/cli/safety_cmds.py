@@ -28,10 +28,11 @@ def register(group: click.Group) -> None:
                   session_limit: float | None, max_intensity: int | None, dirs: tuple[Path, ...]) -> None:
         """Say what would be refused or limited for PROGRAM, and why; exit 5 if it may not run."""
         from controller.cli.simdevice import sim_profile_capabilities
+        from controller.paths import health_profile_file
         from controller.program.check import compile_loaded, program_meta
         from controller.program.library import program_folders, resolve_program
         from controller.safety.assess import assess
-        from controller.safety.health import default_profile_path, load_profile
+        from controller.safety.health import load_profile
         from controller.safety.limits import HARD_MAX_SESSION_S
         from controller.safety.policy import policy_for
         from controller.safety.shaping import limit_timeline
@@ -44,7 +45,7 @@ def register(group: click.Group) -> None:
         caps = sim_profile_capabilities(profile)
         timeline = compile_loaded(loaded, caps, session_limit_s=HARD_MAX_SESSION_S)
         _, limited = limit_timeline(timeline, caps, policy)
-        where = profile_file or default_profile_path()
+        where = profile_file or health_profile_file()
         click.echo(f"{loaded.program.name} ({loaded.file}) on {caps.model}; health profile: "
                    f"{where if health is not None else f'none ({where} not found)'}")
         for finding in _sorted([*assessment.findings, *limited]):

@@ -24,6 +24,7 @@ from pydantic import (
 
 from controller.program.duration import DURATION_PATTERN, MAX_STEP_S, parse_duration
 from controller.program.vocabulary import (
+    PROGRAM_ID_PATTERN,
     ZONE_NAMES,
     HeatName,
     IntensityClass,
@@ -201,7 +202,7 @@ class Program(_Frozen):
 
     schema_version: Literal[1] = Field(description="Format version of this file; always 1.")
     id: str = Field(
-        pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$",
+        pattern=PROGRAM_ID_PATTERN,
         description="Unique name used to pick the program: lower-case letters, digits, - and _.",
     )
     name: str = Field(min_length=1, max_length=60, description="Human name of the program.")

@@ -18,23 +18,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import IO, Any
 
 from controller.clock import Clock
+from controller.paths import logs_dir
 from controller.wire.protocol import EventCode, Frame
-
-
-def default_log_dir() -> Path:
-    """$XDG_STATE_HOME/massagectl/logs, i.e. ~/.local/state/massagectl/logs by default."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "massagectl" / "logs"
 
 
 def default_log_path(now: dt.datetime | None = None) -> Path:
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    return default_log_dir() / f"session-{stamp}.jsonl"
+    return logs_dir() / f"session-{stamp}.jsonl"
 
 
 def frame_record(frame: Frame) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from controller.safety.conditions import CONDITIONS
 from controller.safety.health import CONDITION_RULES, HealthProfile
 from controller.safety.limits import DEFAULT_MAX_INTENSITY, DEFAULT_SESSION_LIMIT_S, PROGRAM_INTENSITY_MAX
 from controller.safety.policy import SafetyPolicy, policy_for
+from controller.timetext import minutes_text
 
 HEAT_NOTICE = (
     "this program heats parts that touch your skin (up to {limit_c:g} °C). Do not use heat with reduced "
@@ -160,7 +161,7 @@ def _limit_findings(policy: SafetyPolicy) -> list[Finding]:
         out.append(Finding(Level.LIMIT, f"intensity at most {policy.max_intensity}/"
                            f"{PROGRAM_INTENSITY_MAX}: {policy.intensity_reason}"))
     if policy.session_limit_s < DEFAULT_SESSION_LIMIT_S:
-        out.append(Finding(Level.LIMIT, f"session at most {mmss(policy.session_limit_s)}: "
+        out.append(Finding(Level.LIMIT, f"session at most {minutes_text(policy.session_limit_s)}: "
                            f"{policy.session_reason}"))
     return out
 
@@ -173,7 +174,3 @@ def _heat_findings(program: ProgramMeta, policy: SafetyPolicy) -> list[Finding]:
         return [Finding(Level.LIMIT, f"heat removed: {policy.heat_reason}")]
     notice = HEAT_NOTICE.format(limit_c=policy.skin_contact_max_c)
     return [Finding(Level.CAUTION, notice)]
-
-
-def mmss(seconds: float) -> str:
-    return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"

@@ -4,8 +4,8 @@ Including the user's live intensity +/- and the soft stop, so nothing beyond the
 ranges reaches the device, whatever a program or a bug asks. Pure: no I/O, no clock, no device.
 
 Scaling: policy limits are on the program scale (intensity 0..10, heat 0..2). They are mapped onto a
-device with the compiler's rule, device = round(level * device_max / program_max), a non-zero level
-staying >= 1, so a program written within a limit is never clamped further.
+device with the compiler's own rule, `to_device_level` (controller/safety/limits.py), so a program written
+within a limit is never clamped further.
 
 Ramp rule (here and in controller/safety/shaping.py): decreases are immediate (stopping is always
 allowed). A zone's intensity may rise by at most `min(step, floor(rate * held_s))` device levels when the
@@ -19,19 +19,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from controller.safety.limits import PROGRAM_HEAT_MAX, PROGRAM_INTENSITY_MAX, RAMP_TICK_S
+from controller.safety.limits import PROGRAM_HEAT_MAX, PROGRAM_INTENSITY_MAX, RAMP_TICK_S, to_device_level
 from controller.safety.policy import SafetyPolicy
 from controller.timeline import ZoneSetting
 from controller.wire.capabilities import DeviceCapabilities
 
 EPS = 1e-6
-
-
-def to_device_level(level: int, device_max: int, program_max: int = PROGRAM_INTENSITY_MAX) -> int:
-    """A program-scale level on a device's own range: the compiler's rounding, non-zero stays >= 1."""
-    if level <= 0 or device_max <= 0:
-        return 0
-    return max(1, (2 * level * device_max + program_max) // (2 * program_max))
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ DEFAULT_MAX_INTENSITY = 8
 HARD_MAX_INTENSITY = PROGRAM_INTENSITY_MAX
 LIGHT_PRESSURE_MAX_INTENSITY = 4        # cap for light-pressure conditions (elderly, edema, ...)
 MAX_RAMP_LEVELS_PER_S = 2.0             # no jump of more than 2 program levels per second
-RAMP_TICK_S = 0.5                       # a rise is taken in steps at most this often (see safety.py)
+RAMP_TICK_S = 0.5                       # a rise is taken in steps at most this often (see safety/gate.py)
 
 # Heat: skin-contact temperature limit (°C); the device's own cutoff sits above it.
 SKIN_CONTACT_MAX_C = 41.0
@@ -32,3 +32,11 @@ DEFAULT_MAX_HEAT_LEVEL = 2              # program heat level: 0 off, 1 low, 2 hi
 
 # Minimum rest between two sessions, so a user cannot chain sessions past the session limit.
 MIN_PAUSE_BETWEEN_SESSIONS_S = 5 * 60
+
+
+def to_device_level(level: int, device_max: int, program_max: int = PROGRAM_INTENSITY_MAX) -> int:
+    """A level of 0..program_max on a device's 0..device_max: the one scaling rule, for the compiler and
+    the safety gate alike. Rounds half up; a non-zero level stays >= 1 (0 on a device without the range)."""
+    if level <= 0 or device_max <= 0:
+        return 0
+    return max(1, (2 * level * device_max + program_max) // (2 * program_max))

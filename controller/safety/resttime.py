@@ -6,17 +6,12 @@ Without it, back-to-back sessions would defeat the session limit. The file holds
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from controller.clock import wall_time
 from controller.errors import SafetyRefusal
+from controller.paths import rest_file
 from controller.safety.policy import SafetyPolicy, pause_remaining_s
-
-
-def rest_file() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "massagectl" / "last-session-end"
 
 
 def last_session_end(path: Path | None = None) -> float | None:

@@ -10,11 +10,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
-from controller.safety.assess import Finding, Level, mmss
+from controller.safety.assess import Finding, Level
 from controller.safety.gate import EPS, Ramp, clamp_setting, ramp_for, rise_limited
 from controller.safety.limits import PROGRAM_HEAT_LEVELS, PROGRAM_INTENSITY_MAX
 from controller.safety.policy import SafetyPolicy
 from controller.timeline import Command, Timeline
+from controller.timetext import minutes_text
 from controller.wire.capabilities import DeviceCapabilities
 
 
@@ -32,8 +33,8 @@ def limit_timeline(
     kept = _truncate(clamped, limit_s)
     if timeline.total_s > limit_s + EPS:
         why = policy.session_reason if limit_s == policy.session_limit_s else "the device's session cap"
-        findings.append(Finding(Level.LIMIT, f"this {mmss(timeline.total_s)} program is ended at "
-                                f"{mmss(limit_s)} with a soft stop: {why}"))
+        findings.append(Finding(Level.LIMIT, f"this {minutes_text(timeline.total_s)} program is ended at "
+                                f"{minutes_text(limit_s)} with a soft stop: {why}"))
     ramped = _ramp_commands(kept, ramp_for(caps, policy))
     if len(ramped) > len(kept):
         findings.append(Finding(Level.LIMIT, f"{len(ramped) - len(kept)} ramp steps added so no zone "

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from controller.runs.report import Incident, Report
-from controller.ui.view import clock_text
+from controller.timetext import clock_text
 
 
 def render_report(r: Report) -> RenderableType:

@@ -22,6 +22,7 @@ from rich.text import Text
 from controller.clock import RealClock
 from controller.runs.player import Snapshot
 from controller.timeline import Timeline, ZoneSetting
+from controller.timetext import clock_text, stamp_text
 from controller.wire.capabilities import DeviceCapabilities
 
 REDRAW_EVERY_S = 0.1    # live view: ~10 Hz of wall time is smooth and costs little
@@ -60,14 +61,6 @@ def make_view(stream: TextIO, *, interactive: bool) -> View:
 
 
 # --- shared formatting ----------------------------------------------------------------------------
-
-def clock_text(seconds: float) -> str:
-    """mm:ss, or h:mm:ss from an hour: what a user reads on a massager's display."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-
 
 def step_count(timeline: Timeline) -> int:
     """How many program steps the timeline plays (steps are numbered from 1)."""
@@ -365,7 +358,5 @@ class PlainView:
             self._line(f"temperature {temperature_c:.1f} °C")
 
     def _line(self, text: str) -> None:
-        total = max(0, int(self._position_s))
-        stamp = f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
-        self.stream.write(f"[{stamp}] {text}\n")
+        self.stream.write(f"[{stamp_text(self._position_s)}] {text}\n")
         self.stream.flush()

@@ -208,7 +208,7 @@ class Link:
         expected = _REPLY_TYPE.get(type(msg), Ack)
         if not isinstance(reply, expected):
             return False
-        return not isinstance(reply, Ack) or reply.acked_type == codec.message_type(msg)
+        return not isinstance(reply, Ack) or reply.acked_type == msg.TYPE
 
     def _dispatch_unsolicited(self, frame: Frame) -> None:
         if isinstance(frame.message, Event):
@@ -283,4 +283,4 @@ class Link:
     @staticmethod
     def _nak_text(msg: Message, nak: Nak) -> str:
         reason = NAK_MESSAGES.get(nak.code, f"unknown NAK code {nak.code}")
-        return f"the device refused {codec.message_type(msg).name}: {reason} (detail {nak.detail})"
+        return f"the device refused {msg.TYPE.name}: {reason} (detail {nak.detail})"

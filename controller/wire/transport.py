@@ -10,21 +10,13 @@ import contextlib
 import errno
 import fcntl
 import os
-from pathlib import Path
 from typing import IO
 
 import serial
 
 from controller.errors import LinkClosed, LinkError, PortBusy, PortNotFound, PortPermission
+from controller.paths import lock_dir
 from controller.wire.protocol import DEFAULT_BAUD
-
-
-def lock_dir() -> Path:
-    """Where port lock files live: $XDG_RUNTIME_DIR, else /run/lock, else the temp dir."""
-    for candidate in (os.environ.get("XDG_RUNTIME_DIR"), "/run/lock", os.environ.get("TMPDIR", "/tmp")):
-        if candidate and os.path.isdir(candidate) and os.access(candidate, os.W_OK):
-            return Path(candidate)
-    return Path("/tmp")
 
 
 class PortLock:

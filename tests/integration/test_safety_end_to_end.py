@@ -22,13 +22,13 @@ from controller.program.library import program_folders, resolve_program
 from controller.program.model import Program
 from controller.runs import check_run, make_session
 from controller.runs.player import Player, Snapshot
-from controller.safety.gate import to_device_level
 from controller.safety.health import HealthProfile
 from controller.safety.limits import (
     HARD_MAX_SESSION_S,
     LIGHT_PRESSURE_MAX_INTENSITY,
     PROGRAM_INTENSITY_MAX,
     RAMP_TICK_S,
+    to_device_level,
 )
 from controller.safety.policy import policy_for
 from controller.safety.shaping import limit_timeline

@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from controller.safety.assess import Level
-from controller.safety.gate import clamp_live, to_device_level
+from controller.safety.gate import clamp_live
 from controller.safety.health import HealthProfile, PersonalLimits
+from controller.safety.limits import to_device_level
 from controller.safety.policy import policy_for
 from controller.safety.shaping import limit_timeline
 from controller.timeline import Command, Timeline, ZoneSetting
