@@ -117,6 +117,10 @@ class ProgramErrors(MassagerError):
         self.errors = errors
 
 
+class OutputError(MassagerError):
+    """A file the user asked for cannot be written: it exists (without --force), or the OS refused."""
+
+
 class SafetyRefusal(MassagerError):
     """The safety policy or the user's health profile refuses a program or a request."""
 

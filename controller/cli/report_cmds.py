@@ -8,11 +8,6 @@ from pathlib import Path
 import click
 
 
-def register(group: click.Group) -> None:
-    """Add this module's commands to the `massagectl` group."""
-    group.add_command(report)
-
-
 @click.command()
 @click.argument("log", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON instead of a table.")
@@ -30,3 +25,6 @@ def report(log: Path, as_json: bool, number: int | None) -> None:
         click.echo(json.dumps(report_json(summary), indent=2))
     else:
         Console(highlight=False).print(render_report(summary))
+
+
+COMMANDS = (report,)

@@ -16,11 +16,11 @@ from controller import exitcodes
 from controller.clock import Clock, RealClock, ScaledClock, VirtualClock
 from controller.errors import LinkError, MassagerError
 from controller.program.library import program_folders, resolve_program
-from controller.runs import RunPlan, check_run, make_session, prepare_timeline
+from controller.runs import RunPlan, assess_run, make_session, prepare_timeline
 from controller.runs.player import Interrupted, Outcome, Player
 from controller.runs.session import Session
 from controller.runs.sessionlog import SessionLog, default_log_path
-from controller.safety.health import load_profile
+from controller.safety.health import HealthProfile, load_profile
 from controller.safety.resttime import record_session_end, require_rest
 from controller.ui.keys import KeyReader
 from controller.ui.view import make_view
@@ -71,7 +71,7 @@ def link_factory(port: str | None, profile: str, clock: Clock, log: SessionLog |
 
         return open_sim
 
-    from controller.cli.device_cmds import open_link
+    from controller.wire.ports import open_link
 
     def open_port() -> Link:
         link = open_link(port)
@@ -95,15 +95,27 @@ def sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def plan_for(program: str, *, dirs: tuple[Path, ...], profile_file: Path | None, acknowledge: bool,
+             session_limit: float | None, max_intensity: int | None) -> tuple[RunPlan, HealthProfile | None]:
+    """The program, the user's health profile and the safety verdict, as `run` and `check` both read them.
+
+    `session_limit` is in minutes, as the option gives it.
+    """
+    loaded = resolve_program(program, program_folders(list(dirs)))
+    health = load_profile(profile_file)
+    plan = assess_run(loaded, health, acknowledged=acknowledge,
+                      session_limit_s=session_limit * 60 if session_limit else None,
+                      max_intensity=max_intensity)
+    return plan, health
+
+
 def run_program(program: str, *, port: str | None, profile: str, factor: float | None, log_path: Path | None,
                 no_log: bool, reconnect: bool, profile_file: Path | None, acknowledge: bool,
                 session_limit: float | None, max_intensity: int | None, dirs: tuple[Path, ...]) -> int:
     """Run one program; returns the exit code that says how the session ended."""
-    loaded = resolve_program(program, program_folders(list(dirs)))
-    health = load_profile(profile_file)
-    plan = check_run(loaded, health, acknowledged=acknowledge,
-                     session_limit_s=session_limit * 60 if session_limit else None,
-                     max_intensity=max_intensity)
+    plan, _ = plan_for(program, dirs=dirs, profile_file=profile_file, acknowledge=acknowledge,
+                       session_limit=session_limit, max_intensity=max_intensity)
+    plan.assessment.raise_if_refused()
     clock = RealClock() if port else sim_clock(factor)
     log = None if no_log else SessionLog(log_path or default_log_path(), clock)
     try:

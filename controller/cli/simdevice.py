@@ -8,10 +8,10 @@ capabilities come from its handshake, done here in-process on a virtual clock, s
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-from controller.clock import VirtualClock
-from controller.wire.capabilities import DeviceCapabilities
-from controller.wire.link import Link
+if TYPE_CHECKING:
+    from controller.wire.capabilities import DeviceCapabilities
 
 SIM_PROFILES = ("foot", "chair")  # sim/profiles.py; a test checks the two agree
 DEFAULT_PROFILE = "foot"
@@ -20,6 +20,8 @@ DEFAULT_PROFILE = "foot"
 @cache
 def sim_profile_capabilities(profile: str) -> DeviceCapabilities:
     """What the built-in simulator reports for `profile` in its handshake; ValueError for an unknown one."""
+    from controller.clock import VirtualClock
+    from controller.wire.link import Link
     from sim import make_pair
 
     if profile not in SIM_PROFILES:

@@ -11,9 +11,9 @@ steps above), sessionlog.py and report.py (the session log, written and summaris
 """
 
 from controller.runs.controls import Controls
-from controller.runs.plan import RunPlan, check_run, make_session, prepare_timeline
+from controller.runs.plan import RunPlan, assess_run, check_run, make_session, prepare_timeline, timeline_for
 from controller.runs.player import Outcome, Player, Snapshot
 from controller.runs.session import Session, State
 
-__all__ = ["Controls", "Outcome", "Player", "RunPlan", "Session", "Snapshot", "State", "check_run",
-           "make_session", "prepare_timeline"]
+__all__ = ["Controls", "Outcome", "Player", "RunPlan", "Session", "Snapshot", "State", "assess_run",
+           "check_run", "make_session", "prepare_timeline", "timeline_for"]

@@ -20,6 +20,7 @@ from controller.safety.limits import HARD_MAX_SESSION_S
 from controller.safety.policy import SafetyPolicy, policy_for
 from controller.safety.shaping import limit_timeline
 from controller.timeline import Timeline
+from controller.wire.capabilities import DeviceCapabilities
 from controller.wire.link import Link
 
 
@@ -32,13 +33,20 @@ class RunPlan:
     assessment: Assessment
 
 
+def assess_run(loaded: LoadedProgram, health: HealthProfile | None, *, acknowledged: bool,
+               session_limit_s: float | None = None, max_intensity: int | None = None) -> RunPlan:
+    """The safety layer's verdict on running `loaded` for this user, refused or not (`massagectl check`)."""
+    policy = policy_for(health, session_limit_s=session_limit_s, max_intensity=max_intensity)
+    return RunPlan(loaded, policy, assess(safety_meta(loaded), health, acknowledged, policy=policy))
+
+
 def check_run(loaded: LoadedProgram, health: HealthProfile | None, *, acknowledged: bool,
               session_limit_s: float | None = None, max_intensity: int | None = None) -> RunPlan:
     """Assess the program for this user; raises SafetyRefusal when it must not run."""
-    policy = policy_for(health, session_limit_s=session_limit_s, max_intensity=max_intensity)
-    assessment = assess(safety_meta(loaded), health, acknowledged, policy=policy)
-    assessment.raise_if_refused()
-    return RunPlan(loaded, policy, assessment)
+    plan = assess_run(loaded, health, acknowledged=acknowledged, session_limit_s=session_limit_s,
+                      max_intensity=max_intensity)
+    plan.assessment.raise_if_refused()
+    return plan
 
 
 def make_session(open_link: Callable[[], Link], clock: Clock, policy: SafetyPolicy,
@@ -49,14 +57,20 @@ def make_session(open_link: Callable[[], Link], clock: Clock, policy: SafetyPoli
 
 
 def prepare_timeline(session: Session, plan: RunPlan) -> tuple[Timeline, list[Finding]]:
-    """Connect if needed, compile for the device that answered, and apply the policy to the timeline.
-
-    Compiled against the hard maximum session length, so a program longer than this user's limit still
-    runs and is ended at the limit with a soft stop (a finding says so).
-    """
+    """Connect if needed, then `timeline_for` the device that answered."""
     if session.state == State.DISCONNECTED:
         session.fire("connect")
     if session.state != State.READY or session.capabilities is None:
         raise session.error or SessionError(f"device not ready ({session.state})")
-    timeline = compile_loaded(plan.loaded, session.capabilities, session_limit_s=HARD_MAX_SESSION_S)
-    return limit_timeline(timeline, session.capabilities, plan.policy)
+    return timeline_for(plan, session.capabilities)
+
+
+def timeline_for(plan: RunPlan, caps: DeviceCapabilities) -> tuple[Timeline, list[Finding]]:
+    """The program compiled for `caps` with the policy applied, and what the policy changed.
+
+    Compiled against the hard maximum session length, so a program longer than this user's limit still
+    runs and is ended at the limit with a soft stop (a finding says so). ProgramErrors when it cannot run
+    on this device.
+    """
+    timeline = compile_loaded(plan.loaded, caps, session_limit_s=HARD_MAX_SESSION_S)
+    return limit_timeline(timeline, caps, plan.policy)
