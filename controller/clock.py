@@ -52,6 +52,7 @@ class VirtualClock:
         return self._now
 
     def advance(self, seconds: float) -> None:
+        """Move time on by `seconds`; ValueError for a negative step."""
         if seconds < 0:
             raise ValueError("a virtual clock cannot go backwards")
         self._now += seconds

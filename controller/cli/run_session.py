@@ -153,7 +153,7 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
                             reconnect=reconnect, on_tick=view.update, on_note=note)
             if log is not None:
                 caps = session.capabilities
-                log.write("session", program=timeline.program_id, program_name=timeline.program_name,
+                log.begin(program=timeline.program_id, program_name=timeline.program_name,
                           total_s=timeline.total_s, device=dataclasses.asdict(caps) if caps else None,
                           zones={z.id: z.name for z in caps.zones} if caps else {})
             view.start(timeline, session.capabilities)  # type: ignore[arg-type]

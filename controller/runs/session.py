@@ -122,7 +122,7 @@ class Session:
     disconnect: Transition
 
     def __init__(self, open_link: Callable[[], Link], clock: Clock, gate: Gate, *,
-                 on_state: Callable[[str, str], None] | None = None,
+                 on_state: Callable[[str, str], None] | None = None,  # (state, error kind)
                  soft_stop_ms: int = SOFT_STOP_RAMP_MS) -> None:
         self._open_link = open_link
         self._on_state = on_state
@@ -332,7 +332,7 @@ class Session:
 
     def _after_state_change(self, *args: Any) -> None:
         if self._on_state is not None:
-            self._on_state(self.state, self.error.__class__.__name__ if self.error else "")
+            self._on_state(self.state, self.error.kind if self.error else "")
 
 
 def _sources(transition: dict[str, Any]) -> list[str]:

@@ -28,6 +28,7 @@ class PortLock:
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:
+        """Take the lock; PortBusy, naming the owner's PID, when another process holds it."""
         handle = open(self.path, "a+", encoding="ascii")  # noqa: SIM115 - held for the port's lifetime
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -83,6 +84,7 @@ class SerialTransport:
         self._timeout = 0.1
 
     def write(self, data: bytes) -> None:
+        """Send bytes now; LinkClosed when the port is gone (device unplugged)."""
         try:
             self._port.write(data)
         except (serial.SerialException, OSError) as err:
