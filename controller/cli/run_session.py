@@ -23,7 +23,7 @@ from controller.runs.sessionlog import SessionLog, default_log_path
 from controller.safety.health import HealthProfile, load_profile
 from controller.safety.resttime import record_session_end, require_rest
 from controller.ui.keys import KeyReader
-from controller.ui.view import make_view
+from controller.ui.view import View, make_view
 from controller.wire.link import Link
 
 OUTCOME_EXIT = {
@@ -138,31 +138,8 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
     player: Player | None = None
     try:
         with sigterm_interrupts():
-            timeline, findings = prepare_timeline(session, plan)
-            real_device = session.capabilities is not None and not session.capabilities.simulator
-            if real_device:  # a person is on it: no back-to-back sessions past the session limit
-                require_rest(plan.policy)
-            for finding in findings:
-                view.note(str(finding))
-            def note(text: str) -> None:
-                view.note(text)
-                if log is not None:
-                    log.write("note", text=text)
-
-            player = Player(session, timeline, session_limit_s=plan.policy.session_limit_s,
-                            reconnect=reconnect, on_tick=view.update, on_note=note)
-            if log is not None:
-                caps = session.capabilities
-                log.begin(program=timeline.program_id, program_name=timeline.program_name,
-                          total_s=timeline.total_s, device=dataclasses.asdict(caps) if caps else None,
-                          zones={z.id: z.name for z in caps.zones} if caps else {})
-            view.start(timeline, session.capabilities)  # type: ignore[arg-type]
-            with KeyReader(player.controls):
-                try:
-                    outcome = player.run()
-                finally:
-                    if real_device:
-                        record_session_end()
+            player, real_device = _prepare(session, plan, view, log, reconnect)
+            outcome = _play(player, real_device)
     except (KeyboardInterrupt, Interrupted):
         _stop_quietly(session)
         outcome = Outcome.STOPPED
@@ -171,6 +148,51 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
         if log is not None:
             log.write("end", outcome="fault", position_s=0, error=str(err))
         raise
+    return _finish(session, player, outcome, view, log)
+
+
+def _prepare(session: Session, plan: RunPlan, view: View, log: SessionLog | None,
+             reconnect: bool) -> tuple[Player, bool]:
+    """Connect, compile for the device, enforce the rest between sessions and log the start.
+
+    Returns the player, and whether a person is on a real device (not the simulator).
+    """
+    timeline, findings = prepare_timeline(session, plan)
+    caps = session.capabilities
+    assert caps is not None  # prepare_timeline raises unless the handshake gave them
+    if not caps.simulator:  # a person is on it: no back-to-back sessions past the session limit
+        require_rest(plan.policy)
+    for finding in findings:
+        view.note(str(finding))
+
+    def note(text: str) -> None:
+        view.note(text)
+        if log is not None:
+            log.write("note", text=text)
+
+    player = Player(session, timeline, session_limit_s=plan.policy.session_limit_s,
+                    reconnect=reconnect, on_tick=view.update, on_note=note)
+    if log is not None:
+        log.begin(program=timeline.program_id, program_name=timeline.program_name,
+                  total_s=timeline.total_s, device=dataclasses.asdict(caps),
+                  zones={z.id: z.name for z in caps.zones})
+    view.start(timeline, caps)
+    return player, not caps.simulator
+
+
+def _play(player: Player, real_device: bool) -> Outcome:
+    """Play with the keys live; a real session's end is remembered for the rest between sessions."""
+    with KeyReader(player.controls):
+        try:
+            return player.run()
+        finally:
+            if real_device:
+                record_session_end()
+
+
+def _finish(session: Session, player: Player | None, outcome: Outcome, view: View,
+            log: SessionLog | None) -> int:
+    """Log and show how it ended; the exit code that says so."""
     error = session.error
     message = str(error) if outcome == Outcome.FAULT and error else ""
     if log is not None:
