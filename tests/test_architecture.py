@@ -100,3 +100,15 @@ def test_the_checks_can_fail() -> None:
     assert layer("controller.clock") < layer("controller.wire.link") < layer("controller.safety.gate")
     assert layer("controller.program.compiler") < layer("controller.runs.session")
     assert layer("controller.runs.session") < layer("controller.ui.view") < layer("controller.cli.run_cmds")
+
+
+def test_the_runs_api_resolves_every_name_it_offers_lazily() -> None:
+    """controller.runs is the Python API (check_run, make_session, …); its names load on first use."""
+    import importlib
+
+    runs = importlib.import_module("controller.runs")
+    assert sorted(runs.__all__) == sorted(runs._HOME)
+    for name in runs.__all__:
+        assert getattr(runs, name).__name__ == name
+    with pytest.raises(AttributeError):
+        runs.no_such_name  # noqa: B018

@@ -10,10 +10,34 @@ Inside: session.py (the state machine that owns the device), player.py (the sche
 steps above), sessionlog.py and report.py (the session log, written and summarised).
 """
 
-from controller.runs.controls import Controls
-from controller.runs.plan import RunPlan, assess_run, check_run, make_session, prepare_timeline, timeline_for
-from controller.runs.player import Outcome, Player, Snapshot
-from controller.runs.session import Session, State
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from controller.runs.controls import Controls
+    from controller.runs.plan import (
+        RunPlan,
+        assess_run,
+        check_run,
+        make_session,
+        prepare_timeline,
+        timeline_for,
+    )
+    from controller.runs.player import Outcome, Player, Snapshot
+    from controller.runs.session import Session, State
+
+# Imported when first asked for, so `massagectl report` (runs/report.py) does not load the program and
+# safety layers that planning a run needs.
+_HOME = {"Controls": "controls", "RunPlan": "plan", "assess_run": "plan", "check_run": "plan",
+         "make_session": "plan", "prepare_timeline": "plan", "timeline_for": "plan", "Outcome": "player",
+         "Player": "player", "Snapshot": "player", "Session": "session", "State": "session"}
 __all__ = ["Controls", "Outcome", "Player", "RunPlan", "Session", "Snapshot", "State", "assess_run",
            "check_run", "make_session", "prepare_timeline", "timeline_for"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
