@@ -1,4 +1,4 @@
-"""`massagectl`: the command line. Each feature registers its commands from its own module."""
+"""`massagectl`: the command line. Each feature's module declares its commands and lists them in COMMANDS."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from controller.errors import (
     DeviceRejected,
     LinkError,
     MassagerError,
+    OutputError,
     ProgramError,
     ProgramErrors,
     ProtocolError,
@@ -24,7 +25,7 @@ from controller.errors import (
 
 def exit_code_for(err: MassagerError) -> int:
     """The documented exit code for an expected error."""
-    if isinstance(err, ProgramError | ProgramErrors):
+    if isinstance(err, ProgramError | ProgramErrors | OutputError):
         return exitcodes.BAD_INPUT
     if isinstance(err, LinkError | ProtocolError):
         return exitcodes.LINK
@@ -63,4 +64,5 @@ def main(verbose: int) -> None:
 
 
 for _module in (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds):
-    _module.register(main)
+    for _command in _module.COMMANDS:
+        main.add_command(_command)
