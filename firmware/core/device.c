@@ -12,7 +12,8 @@
 
 struct device dev;
 
-// Timers in the order they fire when due at the same instant: most severe first (protocol 1.1).
+// Timers, most severe first: next_timer considers them in this order and keeps the first on a tie, so
+// timers due at the same instant fire in this order (protocol 1.1).
 enum { T_HEATER, T_WATCHDOG, T_SESSION, T_LEASE, T_RAMP };
 
 // Wrap-safe "`t` has come by `now`".

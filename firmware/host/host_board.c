@@ -96,9 +96,8 @@ uint8_t board_zone_stuck(uint8_t index)
 // Power up as the board does: the stored boot count + 1 (wrapping), stored back, then the core starts.
 void host_boot(uint16_t stored_boot_count, uint8_t reset_cause, uint32_t now_ms)
 {
-    uint16_t adc = B.adc ? B.adc : 512;
     memset(&B, 0, sizeof B);
-    B.adc = adc;
+    B.adc = 512; // 25 °C; the first reading is taken on the first pass of the loop
     B.stored_boot_count = (uint16_t)(stored_boot_count + 1);
     core_init(B.stored_boot_count, reset_cause, now_ms);
 }

@@ -1,0 +1,36 @@
+"""Fixtures for the firmware's core on the host: the library (built once), a fresh device, a test host."""
+
+from __future__ import annotations
+
+import ctypes
+
+import pytest
+
+from sim.messages import Hello, HelloReply
+from tests.firmware.core import Firmware, FirmwarePort, _bind, build_library
+from tests.sim.helpers import Host
+
+
+@pytest.fixture(scope="session")
+def lib() -> ctypes.CDLL:
+    """The core as a shared library (`make -C firmware host`)."""
+    return _bind(ctypes.CDLL(str(build_library())))
+
+
+@pytest.fixture
+def fw(lib: ctypes.CDLL) -> Firmware:
+    """A device just powered up (first boot: boot_count 0), plate at 25 °C."""
+    return Firmware(lib)
+
+
+@pytest.fixture
+def port(fw: Firmware) -> FirmwarePort:
+    return FirmwarePort(fw)
+
+
+@pytest.fixture
+def host(port: FirmwarePort) -> Host:
+    """A host that has said HELLO (and seen the power-up EVENT RESET)."""
+    h = Host(port)
+    assert isinstance(h.command(Hello(1, 0)), HelloReply)
+    return h
