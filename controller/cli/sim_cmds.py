@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from sim.emulator import Emulator
     from sim.pty_server import PtyServer
     from sim.tcp_server import TcpServer
 
@@ -41,7 +42,7 @@ def _check_zone(profile: str, stuck_zone: str | None) -> None:
         )
 
 
-def _serve_until_signal(server: PtyServer | TcpServer, first_line: str) -> None:
+def _serve_until_signal(server: PtyServer | TcpServer | Emulator, first_line: str) -> None:
     """Print where to connect, then serve until SIGINT or SIGTERM and stop cleanly."""
     stop = threading.Event()
 
@@ -88,16 +89,31 @@ def register(group: click.Group) -> None:
     @click.option("--overheat-at", type=_SECONDS, help="Heater runs away after S seconds.")
     @click.option("--stuck-zone", metavar="NAME", help="This zone's drive is faulty (NAK ZONE_STUCK).")
     @click.option("--awol-at", type=_SECONDS, help="Device stops answering after S seconds.")
+    @click.option("--firmware", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="Run this firmware ELF on an emulated ATmega328P on a pty instead (simavr).")
     def sim_command(use_pty: bool, tcp: tuple[str, int] | None, profile: str, link: Path | None,
                     record: Path | None, drop: float, corrupt: float, duplicate: float,
                     delay: float, delay_ms: float, seed: int, disconnect_at: float | None,
                     reconnect_after: float | None, reset_at: float | None,
                     overheat_at: float | None, stuck_zone: str | None,
-                    awol_at: float | None) -> None:
+                    awol_at: float | None, firmware: Path | None) -> None:
         """Run a simulated massager until Ctrl-C; prints the port to open as the first line."""
         from sim.faults import FaultPlan
         from sim.pty_server import PtyServer
         from sim.tcp_server import TcpServer
+
+        if firmware is not None:
+            from sim.emulator import Emulator, EmulatorError
+
+            if tcp is not None:
+                raise click.UsageError("--firmware serves on a pty; leave out --tcp")
+
+            emulator = Emulator(firmware)
+            try:
+                _serve_until_signal(emulator, emulator.start())
+            except EmulatorError as err:
+                raise click.ClickException(str(err)) from err
+            return
 
         if use_pty == (tcp is not None):
             raise click.UsageError("give exactly one of --pty or --tcp HOST:PORT")
