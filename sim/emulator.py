@@ -144,6 +144,11 @@ class Emulator:
         if self._reader is not None:
             self._reader.join(timeout=START_TIMEOUT_S)
 
+    @property
+    def pid(self) -> int | None:
+        """The harness process, while it runs (for measuring its CPU time)."""
+        return self._proc.pid if self._proc is not None else None
+
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 

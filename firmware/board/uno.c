@@ -1,6 +1,6 @@
 // The Arduino Uno board layer: the only file that touches AVR registers. UART0 with an RX interrupt that
 // appends one byte to a fixed buffer, a 1 kHz timer that counts milliseconds and runs the software PWM
-// of the zones through two 74HC595 shift registers, the heater pin, the thermistor ADC, the stop button,
+// of the zones through two 74HC595 shift registers (bit-banged on the SPI pins), the heater pin, the thermistor ADC, the stop button,
 // the boot counter in EEPROM, the reset cause, and the hardware watchdog that resets a hung loop into
 // the safe state (every output off).
 #include "uno.h"
@@ -78,15 +78,19 @@ static uint8_t reset_cause(void)
     return RESET_WATCHDOG;
 }
 
-// Shift 16 output bits into the two 74HC595s and latch them.
+// Shift 16 output bits into the two 74HC595s, most significant first, and latch them. Bit-banged
+// (about 150 cycles): no wait on the SPI hardware inside the timer interrupt.
 static void shift_out(uint16_t bits)
 {
-    SPDR = (uint8_t)(bits >> 8);
-    while (!(SPSR & _BV(SPIF)))
-        ;
-    SPDR = (uint8_t)bits;
-    while (!(SPSR & _BV(SPIF)))
-        ;
+    for (uint8_t i = 0; i < 16; i++) {
+        if (bits & 0x8000)
+            PORTB |= _BV(PIN_DATA);
+        else
+            PORTB &= (uint8_t)~_BV(PIN_DATA);
+        PORTB |= _BV(PIN_CLOCK);
+        PORTB &= (uint8_t)~_BV(PIN_CLOCK);
+        bits = (uint16_t)(bits << 1);
+    }
     PORTB |= _BV(PIN_LATCH);
     PORTB &= (uint8_t)~_BV(PIN_LATCH);
 }
@@ -94,11 +98,9 @@ static void shift_out(uint16_t bits)
 // Every output off first: heater low, shift registers cleared and latched, then their outputs enabled.
 static void outputs_init(void)
 {
-    PORTB &= (uint8_t)~(_BV(PIN_HEATER) | _BV(PIN_LATCH));
+    PORTB &= (uint8_t)~(_BV(PIN_HEATER) | _BV(PIN_LATCH) | _BV(PIN_DATA) | _BV(PIN_CLOCK));
     PORTB |= _BV(PIN_OUTPUT_ENABLE);
-    DDRB |= _BV(PIN_HEATER) | _BV(PIN_OUTPUT_ENABLE) | _BV(PIN_LATCH) | _BV(PIN_MOSI) | _BV(PIN_SCK);
-    SPCR = _BV(SPE) | _BV(MSTR); // SPI master, mode 0, fosc/2
-    SPSR = _BV(SPI2X);
+    DDRB |= _BV(PIN_HEATER) | _BV(PIN_OUTPUT_ENABLE) | _BV(PIN_LATCH) | _BV(PIN_DATA) | _BV(PIN_CLOCK);
     shift_out(0);
     PORTB &= (uint8_t)~_BV(PIN_OUTPUT_ENABLE);
     for (uint8_t i = 0; i < PROFILE_ZONE_COUNT; i++)
@@ -236,11 +238,22 @@ void console_push_output(uint8_t len)
     UCSR0B |= _BV(UDRIE0);
 }
 
-// The PWM interrupt picks the duties up on its next tick; the heater pin changes now.
+// The PWM interrupt picks the duties up on its next tick, but a stop does not wait for it: when every
+// duty falls to 0 the registers are cleared at once (interrupts held off for the ~10 µs it takes).
 void board_set_outputs(const uint8_t *duty, uint8_t heater_on)
 {
-    for (uint8_t i = 0; i < PROFILE_ZONE_COUNT; i++)
+    static uint8_t was_driving;
+    uint8_t driving = 0;
+    for (uint8_t i = 0; i < PROFILE_ZONE_COUNT; i++) {
         pwm_duty[i] = duty[i];
+        driving |= duty[i];
+    }
+    if (was_driving && !driving)
+        ATOMIC_BLOCK(ATOMIC_RESTORESTATE)
+        {
+            shift_out(0);
+        }
+    was_driving = driving;
     if (heater_on)
         PORTB |= _BV(PIN_HEATER);
     else

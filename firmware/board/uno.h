@@ -3,12 +3,12 @@
 #define UNO_H
 
 // Port B: D8 heater MOSFET gate (high = on, 10 kΩ pull-down), D9 74HC595 /OE (low = outputs enabled,
-// 10 kΩ pull-up, so a chip in reset disables them), D10 latch (RCLK), D11 MOSI (SER), D13 SCK (SRCLK).
+// 10 kΩ pull-up, so a chip in reset disables them), D10 latch (RCLK), D11 data (SER), D13 clock (SRCLK).
 #define PIN_HEATER PB0
 #define PIN_OUTPUT_ENABLE PB1
 #define PIN_LATCH PB2
-#define PIN_MOSI PB3
-#define PIN_SCK PB5
+#define PIN_DATA PB3
+#define PIN_CLOCK PB5
 // Port D: D2 the stop button to GND (internal pull-up; pressed reads low).
 #define PIN_STOP_BUTTON PD2
 // ADC channel 0 (A0): the thermistor divider.

@@ -1,5 +1,5 @@
-// The board around the chip, as wired in firmware/README.md: two 74HC595s on SPI with their latch on D10
-// and /OE on D9 (pulled up: a chip in reset disables them), the heater MOSFET on D8 (pulled down), a
+// The board around the chip, as wired in firmware/README.md: two 74HC595s clocked from D13 with data on D11,
+// their latch on D10 and /OE on D9 (pulled up: a chip in reset disables them), the heater MOSFET on D8 (pulled down), a
 // heater plate that warms while it is on, the NTC divider on A0, and the stop button on D2. What the
 // outputs actually do is reported on the monitor: "on"/"off" the instant any output changes between
 // all-off and not, and each output's duty over every 10 ms window when it changes.
@@ -8,7 +8,6 @@
 
 #include <avr_adc.h>
 #include <avr_ioport.h>
-#include <avr_spi.h>
 #include <sim_io.h>
 #include <sim_irq.h>
 #include <sim_time.h>
@@ -20,6 +19,8 @@
 #define BIT_HEATER 0x01 // PB0, D8
 #define BIT_OE 0x02     // PB1, D9, active low
 #define BIT_LATCH 0x04  // PB2, D10
+#define BIT_DATA 0x08   // PB3, D11
+#define BIT_CLOCK 0x20  // PB5, D13
 #define WINDOW_US 10000
 #define QUIET_US 12000 // longer than a PWM period (10 ms): all off this long is "off"
 #define HEATER_BIT (1u << OUTPUT_CHANNELS)
@@ -146,22 +147,20 @@ static avr_cycle_count_t duty_window(avr_t *avr, avr_cycle_count_t when, void *p
     return when + avr_usec_to_cycles(avr, WINDOW_US);
 }
 
-// A byte into the shift registers (the first byte ends up in the second register).
-static void on_spi(struct avr_irq_t *irq, uint32_t value, void *param)
-{
-    (void)irq;
-    (void)param;
-    E.shift = (E.shift << 8) | (value & 0xFF);
-}
-
-// PORTB written: a rising latch edge moves the shift registers to their outputs.
+// PORTB written: a rising clock edge shifts the data pin into the registers (the first bit ends up at the
+// far end, the second register's Q7); a rising latch edge moves them to their outputs.
 static void on_portb(struct avr_irq_t *irq, uint32_t value, void *param)
 {
     (void)irq;
     (void)param;
-    if ((value & BIT_LATCH) && !(E.portb & BIT_LATCH))
+    uint8_t rising = (uint8_t)(value & ~E.portb);
+    if (rising & BIT_CLOCK)
+        E.shift = (E.shift << 1) | ((value & BIT_DATA) ? 1 : 0);
+    if (rising & BIT_LATCH)
         E.latch = (uint16_t)E.shift;
     E.portb = (uint8_t)value;
+    if (rising & BIT_CLOCK)
+        return; // only the latch, /OE and the heater change what the outputs do
     outputs_changed();
 }
 
@@ -178,7 +177,6 @@ void board_attach(double start_dC)
 {
     avr_t *avr = E.avr;
     E.plate_dC = start_dC;
-    avr_irq_register_notify(avr_io_getirq(avr, AVR_IOCTL_SPI_GETIRQ(0), SPI_IRQ_OUTPUT), on_spi, NULL);
     avr_irq_register_notify(avr_iomem_getirq(avr, PORTB_ADDR, NULL, AVR_IOMEM_IRQ_ALL), on_portb, NULL);
     avr_irq_register_notify(avr_iomem_getirq(avr, DDRB_ADDR, NULL, AVR_IOMEM_IRQ_ALL), on_ddrb, NULL);
     adc0 = avr_io_getirq(avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_ADC0);

@@ -23,7 +23,7 @@ struct emu {
     size_t in_head, in_len, out_len;
     int feeding, xoff;
     // the board model
-    uint32_t shift;           // bytes shifted into the 74HC595s
+    uint32_t shift;           // bits shifted into the 74HC595s
     uint16_t latch;           // what their outputs hold
     uint8_t portb;            // last PORTB written (for the latch edge)
     uint32_t on_mask;         // effective outputs now: bits 0..15 the channels, bit 16 the heater
