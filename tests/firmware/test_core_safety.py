@@ -276,3 +276,13 @@ def test_time_wrapping_past_2_32_ms_changes_nothing(lib: ctypes.CDLL) -> None:
     assert status(h).uptime_ms == fw.now_ms - 0xFFFF_FF00
     fw.advance(0.5)
     assert codes(h)[-1] == EventCode.WATCHDOG
+
+
+def test_a_button_press_at_a_timers_instant_is_handled_after_it(fw: Firmware, host: Host) -> None:
+    """§5.1: the stop button, like a frame, comes after the timers due at that instant."""
+    host.command(set_cmd(entry(4)))
+    fw.advance_to(fw.now_ms + WATCHDOG_MS - 1)
+    fw.press()
+    fw.advance(0.001)  # the watchdog's millisecond
+    assert codes(host) == [EventCode.WATCHDOG, EventCode.BUTTON]
+    assert status(host).faults == FaultFlag.WATCHDOG | FaultFlag.ESTOP
