@@ -37,6 +37,7 @@
 #define AVCC_MV 5000.0
 
 static avr_irq_t *adc0, *button;
+static avr_io_t board_io; // defined below with its reset hook
 
 // The plate temperature now, moving it on from its last update.
 static double plate_now(void)
@@ -188,11 +189,13 @@ void board_attach(double start_dC)
         E.last_duty[i] = 0;
     E.reported_off = 1; // powered up with everything off
     avr_cycle_timer_register_usec(avr, WINDOW_US, duty_window, NULL);
+    avr_register_io(avr, &board_io);
 }
 
 // The stop button to GND: pressed reads low, released the pull-up reads high.
 void board_press(int pressed)
 {
+    E.button_down = pressed;
     avr_raise_irq(button, pressed ? 0 : 1);
 }
 
@@ -206,9 +209,27 @@ void board_force_temp(int forced, double dC)
         E.plate_cycle = E.avr->cycle;
 }
 
-// A reset leaves every pin an input: /OE pulled up, the heater gate pulled down.
-void board_after_reset(void)
+// Just after any reset (the reset pin, or the chip's own watchdog): every pin is an input again, so /OE
+// is pulled up and the heater gate down; simavr has dropped every cycle timer and the pins' outside
+// levels, so the button, the duty windows and the UART feed are set up again.
+static avr_cycle_count_t after_reset(avr_t *avr, avr_cycle_count_t when, void *param)
 {
+    (void)param;
     E.portb = 0;
     outputs_changed();
+    avr_raise_irq(button, E.button_down ? 1 : 0); // simavr only passes on a change of level
+    board_press(E.button_down);
+    E.window_start = when;
+    avr_cycle_timer_register_usec(avr, WINDOW_US, duty_window, NULL);
+    bridge_after_reset();
+    monitor("reset");
+    return 0;
 }
+
+// simavr calls an io module's reset after clearing the cycle timers: schedule the work just after it.
+static void on_reset(struct avr_io_t *io)
+{
+    avr_cycle_timer_register(io->avr, 1, after_reset, NULL);
+}
+
+static avr_io_t board_io = {.kind = "board", .reset = on_reset};

@@ -134,3 +134,14 @@ void bridge_flush(void)
     memmove(E.out_q, E.out_q + n, E.out_len - (size_t)n);
     E.out_len -= (size_t)n;
 }
+
+// A reset dropped the feed's timer (and the UART's FIFO): carry on with what the host sends next.
+void bridge_after_reset(void)
+{
+    E.feeding = 0;
+    E.xoff = 0;
+    if (E.in_len > 0) {
+        E.feeding = 1;
+        avr_cycle_timer_register(E.avr, 1, feed, NULL);
+    }
+}

@@ -33,7 +33,7 @@ struct emu {
     int reported_off;
     double plate_dC, forced_dC;
     avr_cycle_count_t plate_cycle;
-    int forced;
+    int forced, button_down;
 };
 
 extern struct emu E;
@@ -50,11 +50,11 @@ int bridge_open(void);
 void bridge_attach(void);
 void bridge_read(void);
 void bridge_flush(void);
+void bridge_after_reset(void);
 
 // board_model.c: outputs, plate, thermistor, button.
 void board_attach(double start_dC);
 void board_press(int pressed);
 void board_force_temp(int forced, double dC);
-void board_after_reset(void);
 
 #endif

@@ -5,9 +5,10 @@
 //
 // --monitor prints "<t_us> <event>" lines after the path (t_us: simulated microseconds since start):
 // "off" (every output went off at t_us and stayed off longer than a PWM period), "on" (one came on), "duty c0,...,c15,heater" (percent over each 10 ms window, when
-// changed), "rx"/"tx" (a frame's 0x00 reached the chip / left it), "reset". Commands on stdin, one a line:
+// changed), "rx"/"tx" (a frame's 0x00 reached the chip / left it), "reset" (the chip restarted). Commands on stdin, one a line:
 // "temp N" (hold the plate at N tenths of °C), "temp model" (the plate follows the heater again),
-// "button 1"/"button 0", "reset" (the reset pin), "stack" (answers "stack USED STATIC": the stack's
+// "button 1"/"button 0", "reset" (the reset pin), "hang" (jump into avr-libc's _exit: interrupts off and
+// a loop forever, as a firmware bug would; the hardware watchdog must reset the chip), "stack" (answers "stack USED STATIC": the stack's
 // high-water mark and the static RAM, in bytes), "time" (answers "time"). Stops on SIGINT or SIGTERM.
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,7 @@
 struct emu E;
 static volatile sig_atomic_t stopping;
 static uint32_t ram_end_of_static; // the ELF's _end: static data ends, painted free RAM begins
+static uint32_t hang_pc;           // the ELF's _exit: interrupts off, then a loop forever
 static const char *eeprom_path;
 
 uint64_t emu_usec(void)
@@ -135,8 +137,8 @@ static void command(char *line)
         board_press(atoi(arg));
     } else if (!strcmp(line, "reset")) {
         avr_reset(E.avr);
-        board_after_reset();
-        monitor("reset");
+    } else if (!strcmp(line, "hang") && hang_pc) {
+        E.avr->pc = hang_pc; // as a firmware bug would: interrupts off, the main loop gone
     } else if (!strcmp(line, "stack")) {
         report_stack();
         return;
@@ -190,6 +192,8 @@ static int load(const char *elf, int verbose)
     for (uint32_t i = 0; i < f.symbolcount; i++)
         if (!strcmp(f.symbol[i]->symbol, "_end"))
             ram_end_of_static = f.symbol[i]->addr & 0xFFFF;
+        else if (!strcmp(f.symbol[i]->symbol, "_exit"))
+            hang_pc = f.symbol[i]->addr;
     return ram_end_of_static ? 0 : -1;
 }
 

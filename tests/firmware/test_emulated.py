@@ -191,3 +191,21 @@ def test_it_fits_with_headroom(board: Emulator, link: Host, firmware_elf: Path) 
     used, static = board.stack()
     assert static == size[".data"] + size[".bss"] + size.get(".noinit", 0)
     assert used >= 40 and static + used <= 2048 * 3 // 4
+
+
+def test_a_hung_loop_is_reset_by_the_hardware_watchdog_into_the_safe_state(board: Emulator,
+                                                                           link: Host) -> None:
+    first = link.command(Hello(1, 0))
+    assert isinstance(first, HelloReply)
+    assert link.command(set_cmd(entry(4, intensity=10, motion=9))) == Ack(MsgType.SET)
+    assert board.wait_for(is_on, 1.0)
+    hung = board.command("hang")  # the CPU jumps into a loop with interrupts off, as a bug would
+    assert board.wait_for(is_off, 2.0)
+    assert edges(board.snapshot())[-1].t_us - hung.t_us <= 100_000  # the AVR's watchdog is 60 ms
+    link.poll(0.1)
+    reply = link.command(GetStatus())
+    assert isinstance(reply, Status) and reply.state == DeviceState.WAITING
+    assert all(z.intensity == 0 and z.heat == 0 for z in reply.zones)
+    again = link.command(Hello(1, 0))
+    assert isinstance(again, HelloReply)
+    assert (again.boot_count, again.reset_cause) == (first.boot_count + 1, 1)
