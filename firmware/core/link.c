@@ -192,7 +192,7 @@ void link_poll(uint32_t now_ms)
             return;
         }
         uint8_t n = (uint8_t)(end - buf);
-        if (L.discarding) {
+        if (L.discarding || n > MAX_ENCODED) { // its 0x00 came before the loop saw the run grow too long
             L.discarding = 0;
             count_invalid(); // the whole run is one invalid frame, counted at its 0x00
         } else if (n > 0) {

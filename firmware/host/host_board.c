@@ -118,6 +118,14 @@ void host_rx(const uint8_t *data, uint32_t len, uint32_t now_ms)
     }
 }
 
+// Bytes that all arrived while the loop was busy: appended (as far as they fit), then one pass.
+void host_rx_burst(const uint8_t *data, uint32_t len, uint32_t now_ms)
+{
+    for (uint32_t i = 0; i < len && B.rx_len < RX_BUFFER_SIZE; i++)
+        B.rx[B.rx_len++] = data[i];
+    core_poll(now_ms);
+}
+
 // One pass of the main loop at `now_ms`.
 void host_poll(uint32_t now_ms)
 {

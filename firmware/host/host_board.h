@@ -9,6 +9,8 @@ void host_boot(uint16_t stored_boot_count, uint8_t reset_cause, uint32_t now_ms)
 uint16_t host_stored_boot_count(void);
 // Bytes arrive one by one at `now_ms`, a pass of the main loop after each.
 void host_rx(const uint8_t *data, uint32_t len, uint32_t now_ms);
+// Bytes that all arrived while the loop was busy (dropped past the buffer's end), then one pass.
+void host_rx_burst(const uint8_t *data, uint32_t len, uint32_t now_ms);
 // One pass of the main loop.
 void host_poll(uint32_t now_ms);
 // Take up to `max` bytes the device transmitted.

@@ -37,6 +37,7 @@ def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
         "host_boot": ([u16, u8, u32], None),
         "host_stored_boot_count": ([], u16),
         "host_rx": ([buf, u32, u32], None),
+        "host_rx_burst": ([buf, u32, u32], None),
         "host_poll": ([u32], None),
         "host_tx_take": ([ctypes.c_void_p, u32], u32),
         "host_tx_hold": ([u8], None),
@@ -96,6 +97,10 @@ class Firmware:
     def receive(self, data: bytes) -> None:
         """Bytes from the host, all at the present millisecond."""
         self.lib.host_rx(data, len(data), self.now_ms & _U32)
+
+    def receive_burst(self, data: bytes) -> None:
+        """Bytes that all arrived while the main loop was busy, then one pass of it."""
+        self.lib.host_rx_burst(data, len(data), self.now_ms & _U32)
 
     def transmitted(self) -> bytes:
         """Everything the device sent since the last call."""

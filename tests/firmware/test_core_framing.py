@@ -156,6 +156,17 @@ def test_an_overlong_run_is_one_invalid_frame_and_the_next_frame_is_handled(fw: 
     assert status(host).invalid_frames == 1
 
 
+def test_a_busy_loop_still_sees_frames_and_overlong_runs_as_the_wire_had_them(fw: Firmware, host: Host,
+                                                                                port: FirmwarePort) -> None:
+    """Bytes that piled up while the loop was busy: an overlong run whose 0x00 is already there is still
+    one invalid frame with no answer, and the frames after it are answered in order."""
+    fw.receive_burst(b"\x01" * 248 + b"\x00")  # one byte over MAX_ENCODED, its 0x00 already in
+    assert port.read(65536, 0.05) == b""
+    fw.receive_burst(encode_frame(44, MsgType.GET_ZONE, b"\x00") + encode_frame(45, MsgType.HEARTBEAT))
+    assert host.answer(44) == ZoneInfo(0, 1, False, "toe_tips") and host.answer(45) == Ack(MsgType.HEARTBEAT)
+    assert status(host).invalid_frames == 1
+
+
 def test_the_largest_frame_fits_and_one_byte_more_does_not(fw: Firmware, host: Host,
                                                            port: FirmwarePort) -> None:
     largest = encode_frame(41, 0x30, bytes(240))  # 246-byte body, 247 bytes encoded
