@@ -4,7 +4,8 @@
 //   massager-emu [--monitor] [--temp-dc N] [--eeprom FILE] [--verbose] massager.elf
 //
 // --monitor prints "<t_us> <event>" lines after the path (t_us: simulated microseconds since start):
-// "off" (every output went off at t_us and stayed off longer than a PWM period), "on" (one came on), "duty c0,...,c15,heater" (percent over each 10 ms window, when
+// "off" (every output went off at t_us and stayed off longer than a PWM period), "on" (one came on), "slip N"
+// (this process was stalled: the chip's clock fell N µs behind the wall clock and stays so), "duty c0,...,c15,heater" (percent over each 10 ms window, when
 // changed), "rx"/"tx" (a frame's 0x00 reached the chip / left it), "reset" (the chip restarted). Commands on stdin, one a line:
 // "temp N" (hold the plate at N tenths of °C), "temp model" (the plate follows the heater again),
 // "button 1"/"button 0", "reset" (the reset pin), "hang" (jump into avr-libc's _exit: interrupts off and
@@ -35,6 +36,7 @@
 #define EEPROM_SIZE 1024
 #define SLICE_US 1000    // how far the chip runs between looks at the pty and stdin
 #define BOOT_US 50000    // the chip runs this long before the pty is announced
+#define MAX_LAG_US 50000 // behind the wall clock by more than this, the chip's clock slips instead
 
 struct emu E;
 static volatile sig_atomic_t stopping;
@@ -206,6 +208,13 @@ static int run(void)
     while (!stopping) {
         uint64_t elapsed = mono_ns() - start_ns;
         avr_cycle_count_t target = start_cycle + (avr_cycle_count_t)(elapsed / 1000 * (F_CPU / 1000000));
+        avr_cycle_count_t max_lag = avr_usec_to_cycles(E.avr, MAX_LAG_US);
+        if (target > E.avr->cycle + max_lag) { // this process was stalled: the chip's clock slips rather
+            avr_cycle_count_t slip = target - E.avr->cycle - max_lag; // than racing through frames it
+            start_cycle -= slip;                                       // has not been given yet
+            target -= slip;
+            monitor("slip %llu", (unsigned long long)avr_cycles_to_usec(E.avr, slip));
+        }
         avr_cycle_count_t slice_end = E.avr->cycle + avr_usec_to_cycles(E.avr, SLICE_US);
         while (E.avr->cycle < target && E.avr->cycle < slice_end) {
             int state = avr_run(E.avr);
