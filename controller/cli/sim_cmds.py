@@ -112,7 +112,7 @@ def register(group: click.Group) -> None:
             try:
                 _serve_until_signal(emulator, emulator.start())
             except EmulatorError as err:
-                raise click.ClickException(str(err)) from err
+                raise click.BadParameter(str(err), param_hint="--firmware") from err
             return
 
         if use_pty == (tcp is not None):

@@ -209,3 +209,11 @@ def test_a_hung_loop_is_reset_by_the_hardware_watchdog_into_the_safe_state(board
     again = link.command(Hello(1, 0))
     assert isinstance(again, HelloReply)
     assert (again.boot_count, again.reset_cause) == (first.boot_count + 1, 1)
+
+
+def test_sim_firmware_refuses_a_file_that_is_not_an_avr_elf(firmware_elf: Path, tmp_path: Path) -> None:
+    not_elf = tmp_path / "massager.elf"
+    not_elf.write_text("not firmware\n")
+    done = massagectl("sim", "--firmware", str(not_elf), home=tmp_path)
+    assert done.returncode == exitcodes.BAD_INPUT
+    assert "cannot load" in done.stderr and "Traceback" not in done.stderr
