@@ -181,6 +181,7 @@ static void uart_init(void)
     UCSR0B = _BV(RXEN0) | _BV(TXEN0) | _BV(RXCIE0);
 }
 
+// The bytes received so far, from the front of the buffer.
 uint8_t *console_get_input(uint8_t *len)
 {
     *len = rx_pos;
@@ -269,6 +270,7 @@ uint16_t board_read_thermistor(void)
     return ADC;
 }
 
+// The stop button pulls D2 to GND.
 uint8_t board_stop_button(void)
 {
     return !(PIND & _BV(PIN_STOP_BUTTON));
@@ -313,6 +315,8 @@ static void idle(void)
     sei();
 }
 
+// Everything off first, then the core; the loop polls it and sleeps until the next interrupt,
+// resetting the hardware watchdog on every pass.
 int main(void)
 {
     outputs_init();

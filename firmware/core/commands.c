@@ -14,6 +14,7 @@ static uint16_t get_u16(const uint8_t *p)
     return (uint16_t)(p[0] | (p[1] << 8));
 }
 
+// Write a u16 little-endian; returns the next free byte.
 static uint8_t *put_u16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)v;
@@ -21,6 +22,7 @@ static uint8_t *put_u16(uint8_t *p, uint16_t v)
     return p + 2;
 }
 
+// Write a u32 little-endian; returns the next free byte.
 static uint8_t *put_u32(uint8_t *p, uint32_t v)
 {
     p = put_u16(p, (uint16_t)v);

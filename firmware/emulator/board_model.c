@@ -165,6 +165,7 @@ static void on_portb(struct avr_irq_t *irq, uint32_t value, void *param)
     outputs_changed();
 }
 
+// DDRB written: a pin turning input or output changes what the outputs do.
 static void on_ddrb(struct avr_irq_t *irq, uint32_t value, void *param)
 {
     (void)irq;

@@ -78,6 +78,7 @@ static void on_uart_out(struct avr_irq_t *irq, uint32_t value, void *param)
         monitor("tx");
 }
 
+// The UART's receive FIFO is full: hold the feed.
 static void on_xoff(struct avr_irq_t *irq, uint32_t value, void *param)
 {
     (void)irq;

@@ -44,6 +44,7 @@ static uint32_t ram_end_of_static; // the ELF's _end: static data ends, painted 
 static uint32_t hang_pc;           // the ELF's _exit: interrupts off, then a loop forever
 static const char *eeprom_path;
 
+// Simulated microseconds since the chip started.
 uint64_t emu_usec(void)
 {
     return avr_cycles_to_usec(E.avr, E.avr->cycle);
@@ -59,6 +60,7 @@ static void monitor_line(avr_cycle_count_t cycle, const char *fmt, va_list args)
     fputc('\n', E.out);
 }
 
+// A monitor line stamped now.
 void monitor(const char *fmt, ...)
 {
     va_list args;
@@ -67,6 +69,7 @@ void monitor(const char *fmt, ...)
     va_end(args);
 }
 
+// A monitor line stamped at an earlier cycle.
 void monitor_at(avr_cycle_count_t cycle, const char *fmt, ...)
 {
     va_list args;
@@ -75,12 +78,14 @@ void monitor_at(avr_cycle_count_t cycle, const char *fmt, ...)
     va_end(args);
 }
 
+// SIGINT / SIGTERM: finish the loop, save the EEPROM, exit 0.
 static void on_signal(int sig)
 {
     (void)sig;
     stopping = 1;
 }
 
+// The machine-wide monotonic clock, in nanoseconds.
 static uint64_t mono_ns(void)
 {
     struct timespec ts;
@@ -237,6 +242,7 @@ static int run(void)
     return 0;
 }
 
+// Options, the chip, the pty, the board; the path on the first line; then run until a signal.
 int main(int argc, char **argv)
 {
     int verbose = 0, i;

@@ -76,16 +76,19 @@ void board_set_outputs(const uint8_t *duty, uint8_t heater_on)
     B.heater = heater_on;
 }
 
+// The ADC value the test set.
 uint16_t board_read_thermistor(void)
 {
     return B.adc;
 }
 
+// The button as the test set it.
 uint8_t board_stop_button(void)
 {
     return B.button;
 }
 
+// A zone's drive fault as the test set it.
 uint8_t board_zone_stuck(uint8_t index)
 {
     return B.stuck[index];
@@ -163,21 +166,25 @@ uint32_t host_rx_pending(void)
     return B.rx_len;
 }
 
+// Bytes held in the transmit buffer.
 uint32_t host_tx_pending(void)
 {
     return B.tx_len;
 }
 
+// The thermistor's ADC value from the next reading on.
 void host_set_adc(uint16_t adc)
 {
     B.adc = adc;
 }
 
+// The stop button, held (1) or up (0).
 void host_set_button(uint8_t pressed)
 {
     B.button = pressed;
 }
 
+// A zone's drive fault, on (1) or cleared (0).
 void host_set_stuck(uint8_t index, uint8_t stuck)
 {
     B.stuck[index] = stuck;
@@ -189,6 +196,7 @@ uint8_t host_duty(uint8_t index)
     return B.duty[index];
 }
 
+// The heater output.
 uint8_t host_heater(void)
 {
     return B.heater;
@@ -200,16 +208,19 @@ uint8_t host_encode(uint8_t seq, uint8_t type, const uint8_t *payload, uint8_t l
     return frame_encode(out, seq, type, payload, len);
 }
 
+// The thermistor table's reading.
 int16_t host_temp_from_adc(uint16_t adc)
 {
     return heater_temp_from_adc(adc);
 }
 
+// A motion envelope's duty.
 uint8_t host_drive_duty(uint8_t motion, uint8_t intensity, uint8_t step)
 {
     return drive_duty(motion, intensity, step);
 }
 
+// Frames the core found no transmit room for.
 uint32_t host_dropped_frames(void)
 {
     return link_dropped_frames();
