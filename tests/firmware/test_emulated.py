@@ -130,10 +130,12 @@ def test_sigint_of_run_leaves_every_actuator_off(board: Emulator, tmp_path: Path
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == exitcodes.STOPPED_BY_USER, err
     assert board.wait_for(is_off, 2.0) and stays_off(board, 1.0)
-    transport = SerialTransport(board.path)  # a fresh connection reads what the device holds
+    transport = SerialTransport(board.path)  # a fresh connection reads what the device holds, no HELLO
     try:
-        reply = Host(transport).command(Hello(1, 0))
-        assert isinstance(reply, HelloReply)
+        reply = Host(transport).command(GetStatus())
+        assert isinstance(reply, Status)  # stopped, then the host went silent: the watchdog latched it
+        assert reply.state in (DeviceState.READY, DeviceState.SAFE_STOP, DeviceState.ESTOP)
+        assert all(z.intensity == 0 and z.heat == 0 for z in reply.zones)
     finally:
         transport.close()
 
