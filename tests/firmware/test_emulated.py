@@ -178,7 +178,8 @@ def test_an_emergency_stop_latches(board: Emulator, link: Host) -> None:
 
 def test_it_fits_with_headroom(board: Emulator, link: Host, firmware_elf: Path) -> None:
     """Flash at most half of 32 KB; static RAM plus the stack's measured high-water mark at most 75 % of
-    2 KB, after the firmware's deepest paths (the largest frames, every zone, a ramp, the heater)."""
+    2 KB, after the firmware's deepest paths (the largest frames, every zone, a ramp, the heater cutoff,
+    the stop button)."""
     sections = subprocess.run(["avr-size", "-A", str(firmware_elf)], capture_output=True, text=True).stdout
     size = {parts[0]: int(parts[1]) for parts in (line.split() for line in sections.splitlines())
             if len(parts) >= 2 and parts[1].isdigit()}
@@ -190,6 +191,14 @@ def test_it_fits_with_headroom(board: Emulator, link: Host, firmware_elf: Path) 
     link.port.write(bytes(range(1, 256)) * 2 + b"\x00")  # an overlong run
     link.command(SoftStop(300))
     link.poll(0.5)
+    board.hold_temperature(470)  # the heater cutoff
+    for _ in range(20):
+        link.poll(0.1)
+        if EventCode.OVERHEAT in link.event_codes():
+            break
+    assert EventCode.OVERHEAT in link.event_codes()
+    board.press_button()
+    link.command(Hello(1, 0))
     used, static = board.stack()
     assert static == size[".data"] + size[".bss"] + size.get(".noinit", 0)
     assert used >= 40 and static + used <= 2048 * 3 // 4
