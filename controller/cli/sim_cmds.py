@@ -14,6 +14,7 @@ import click
 from controller.cli.options import profile_option
 
 if TYPE_CHECKING:
+    from sim.emulator import Emulator
     from sim.pty_server import PtyServer
     from sim.tcp_server import TcpServer
 
@@ -55,7 +56,7 @@ def _check_defects(ctx: click.Context, param: click.Parameter, value: tuple[str,
     return value
 
 
-def _serve_until_signal(server: PtyServer | TcpServer, first_line: str) -> None:
+def _serve_until_signal(server: PtyServer | TcpServer | Emulator, first_line: str) -> None:
     """Print where to connect, then serve until SIGINT or SIGTERM and stop cleanly."""
     stop = threading.Event()
 
@@ -102,17 +103,23 @@ def _serve_until_signal(server: PtyServer | TcpServer, first_line: str) -> None:
               help="Make a NON-CONFORMING device that breaks the protocol on purpose, to test the "
                    "conformance kit only (repeatable): no-watchdog, no-lease, dup-reapply, slow-estop, "
                    "bad-crc-accept, no-nak-range.")
+@click.option("--firmware", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Run this firmware ELF on an emulated ATmega328P on a pty instead (simavr).")
 def sim_command(use_pty: bool, tcp: tuple[str, int] | None, profile: str, link: Path | None,
                 record: Path | None, drop: float, corrupt: float, duplicate: float,
                 delay: float, delay_ms: float, seed: int, disconnect_at: float | None,
                 reconnect_after: float | None, reset_at: float | None,
                 overheat_at: float | None, stuck_zone: str | None,
-                awol_at: float | None, defects: tuple[str, ...]) -> None:
+                awol_at: float | None, defects: tuple[str, ...],
+                firmware: Path | None) -> None:
     """Run a simulated massager until Ctrl-C; prints the port to open as the first line."""
     from sim.faults import FaultPlan
     from sim.pty_server import PtyServer
     from sim.tcp_server import TcpServer
 
+    if firmware is not None:
+        _serve_firmware(firmware, tcp)
+        return
     if use_pty == (tcp is not None):
         raise click.UsageError("give exactly one of --pty or --tcp HOST:PORT")
     if link is not None and tcp is not None:
@@ -138,6 +145,19 @@ def sim_command(use_pty: bool, tcp: tuple[str, int] | None, profile: str, link: 
     pty_server = PtyServer(profile=profile, faults=plan, record_path=record, link_path=link,
                            defects=defects)
     _serve_until_signal(pty_server, pty_server.start())
+
+
+def _serve_firmware(firmware: Path, tcp: tuple[str, int] | None) -> None:
+    """The reference firmware on an emulated ATmega328P, its UART on a pty (sim/emulator.py)."""
+    from sim.emulator import Emulator, EmulatorError
+
+    if tcp is not None:
+        raise click.UsageError("--firmware serves on a pty; leave out --tcp")
+    emulator = Emulator(firmware)
+    try:
+        _serve_until_signal(emulator, emulator.start())
+    except EmulatorError as err:
+        raise click.BadParameter(str(err), param_hint="--firmware") from err
 
 
 COMMANDS = (sim_command,)
