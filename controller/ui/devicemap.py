@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from controller.timeline import ZoneSetting
+from controller.ui.text import printable
 from controller.wire.capabilities import DeviceCapabilities
 
 
@@ -64,6 +65,7 @@ def intensity_colour(intensity: int, intensity_max: int) -> str:
 def zone_slot(name: str, setting: ZoneSetting | None, caps: DeviceCapabilities) -> Text:
     """A zone's label: dim when off, highlighted with its intensity (or heat level) when on."""
     width = max(2, len(str(caps.intensity_max)))
+    name = printable(name)
     if setting is None:
         return Text(f" {name} {'':>{width}} ", style="dim")
     if setting.intensity:

@@ -21,7 +21,7 @@ from controller.runs.player import Snapshot
 from controller.timeline import Timeline
 from controller.timetext import clock_text
 from controller.ui.devicemap import intensity_colour, render_map
-from controller.ui.text import state_label, step_count
+from controller.ui.text import printable, state_label, step_count
 from controller.wire.capabilities import DeviceCapabilities
 
 REDRAW_EVERY_S = 0.1    # live view: ~10 Hz of wall time is smooth and costs little
@@ -60,10 +60,11 @@ def info_table(timeline: Timeline, caps: DeviceCapabilities, snap: Snapshot) -> 
     table = Table.grid(padding=(0, 1))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(no_wrap=True)
-    motions = sorted({f"{s.motion} (speed {s.speed}/{caps.speed_max})" for s in snap.settings if s.intensity})
+    motions = sorted({f"{printable(s.motion)} (speed {s.speed}/{caps.speed_max})"
+                      for s in snap.settings if s.intensity})
     remaining = max(0.0, snap.total_s - snap.position_s)
-    table.add_row("step", Text(f"{snap.step}/{step_count(timeline)} {snap.step_name}"))
-    table.add_row("next", Text(snap.next_step_name or "— (last step)"))
+    table.add_row("step", Text(f"{snap.step}/{step_count(timeline)} {printable(snap.step_name)}"))
+    table.add_row("next", Text(printable(snap.next_step_name) or "— (last step)"))
     table.add_row("state", Text(state_label(snap.state), style=_STATE_STYLES.get(snap.state, "dim")))
     table.add_row("intensity", intensity_bar(snap, caps))
     table.add_row("motion", Text(", ".join(motions) or "none"))
@@ -87,9 +88,10 @@ def render_live(timeline: Timeline, caps: DeviceCapabilities, snap: Snapshot,
     body.add_row(render_map(caps, snap.settings), info_table(timeline, caps, snap))
     parts: list[RenderableType] = [body]
     if notes:
-        parts.append(Text("\n".join(f"» {n}" for n in notes), style="italic"))
+        parts.append(Text("\n".join(f"» {printable(n)}" for n in notes), style="italic"))
     parts.append(key_help())
-    title = Text.assemble(("massagectl", "bold"), f" · {timeline.program_name} · {caps.model}")
+    title = Text.assemble(("massagectl", "bold"),
+                          f" · {printable(timeline.program_name)} · {printable(caps.model)}")
     if caps.simulator:
         title.append("  ")
         title.append(" SIMULATOR ", style="bold black on yellow")
@@ -142,7 +144,7 @@ class LiveView:
             self._live.stop()
             self._live = None
         style = "bold green" if outcome == "completed" else "bold red"
-        tail = f": {message}" if message else ""
+        tail = f": {printable(message)}" if message else ""
         self.console.print(Text.assemble((outcome.replace("_", " "), style), tail))
 
     def _screen(self) -> RenderableType:
