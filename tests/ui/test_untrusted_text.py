@@ -260,3 +260,11 @@ def test_errors_at_the_top_level_are_escaped(tmp_path: Path) -> None:
     assert result.exit_code == 2 and result.stderr.startswith("massagectl: ")
     assert "speed: 9 is out of range" in result.stderr
     assert_shown_escaped(result.stderr)
+
+
+def test_plot_draws_a_name_with_dollar_signs_as_text_not_tex(tmp_path: Path) -> None:
+    program = hostile_program(tmp_path)
+    program.write_text(program.read_text().replace(_yaml_string(NAME), '"cost $\\\\foo$ x"', 1))
+    result = cli("plot", str(program), "-o", str(tmp_path / "p.svg"))
+    assert result.exit_code == 0, result.output
+    assert "cost $\\foo$ x" in (tmp_path / "p.svg").read_text()
