@@ -21,6 +21,7 @@ from controller.errors import (
     ProtocolError,
     SafetyRefusal,
 )
+from controller.ui.text import PrintableFormatter, printable
 
 
 def exit_code_for(err: MassagerError) -> int:
@@ -43,15 +44,15 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except MassagerError as err:
-            click.echo(f"massagectl: {err}", err=True)
+            click.echo(f"massagectl: {printable(err, newlines=True)}", err=True)
             sys.exit(exit_code_for(err))
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
         except Exception as err:  # a bug: say so plainly; the traceback only on request
             if os.environ.get("MASSAGECTL_DEBUG"):
                 raise
-            click.echo(f"massagectl: internal error: {type(err).__name__}: {err} (a bug: please report it; "
-                       "MASSAGECTL_DEBUG=1 shows the traceback)", err=True)
+            click.echo(f"massagectl: internal error: {type(err).__name__}: {printable(err)} (a bug: please "
+                       "report it; MASSAGECTL_DEBUG=1 shows the traceback)", err=True)
             sys.exit(exitcodes.INTERNAL)
 
 
@@ -60,7 +61,9 @@ class _Group(click.Group):
 def main(verbose: int) -> None:
     """Drive USB foot massagers and massage chairs, run massage programs, and author them."""
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 for _module in (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds):

@@ -7,6 +7,7 @@ import json
 
 import click
 
+from controller.ui.text import printable
 from controller.wire.protocol import DEFAULT_BAUD
 
 
@@ -45,7 +46,7 @@ def ports_cmd(do_probe: bool) -> None:
                 mark = f"  <- massager: {caps.model} ({'simulator' if caps.simulator else 'device'})"
             except (LinkError, ProtocolError) as err:
                 mark = f"  (no massager: {err.__class__.__name__})"
-        click.echo(f"{device}  {description}  {hwid}{mark}")
+        click.echo(printable(f"{device}  {description}  {hwid}{mark}"))
 
 
 COMMANDS = (probe_cmd, ports_cmd)

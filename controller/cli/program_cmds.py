@@ -18,6 +18,7 @@ import click
 from controller import exitcodes
 from controller.cli.options import profile_option, program_dirs_option
 from controller.cli.simdevice import SIM_PROFILES
+from controller.ui.text import printable
 
 if TYPE_CHECKING:
     from controller.program.library import CatalogEntry
@@ -80,7 +81,7 @@ def list_cmd(dirs: tuple[Path, ...]) -> None:
     console().print(catalog_table(entries))
     problems = [e for entry in entries for e in entry.errors] + duplicate_ids(entries)
     for problem in problems:
-        click.echo(str(problem), err=True)
+        click.echo(printable(problem), err=True)
     if problems:
         sys.exit(exitcodes.BAD_INPUT)
 
@@ -99,14 +100,14 @@ def validate_cmd(files: tuple[Path, ...], profiles: tuple[str, ...], session_lim
     devices = [sim_profile_capabilities(p) for p in profiles or SIM_PROFILES]
     paths, skipped = expand_files(files, _SKIPPED_SUFFIXES)
     for path in skipped:
-        click.echo(f"{path}: skipped (not a program file)", err=True)
+        click.echo(printable(f"{path}: skipped (not a program file)"), err=True)
     failed = 0
     for path in paths:
         errors, summary = validate_file(path, devices, limit_s)
         for error in errors:
-            click.echo(str(error), err=True)
+            click.echo(printable(error), err=True)
         if not errors:
-            click.echo(f"{path}: ok ({summary})")
+            click.echo(printable(f"{path}: ok ({summary})"))
         failed += bool(errors)
     if not paths:
         click.echo("massagectl: no program files to validate", err=True)

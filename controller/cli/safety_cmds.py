@@ -10,6 +10,7 @@ import click
 
 from controller import exitcodes
 from controller.cli.options import profile_option, program_dirs_option, safety_options
+from controller.ui.text import printable
 
 if TYPE_CHECKING:
     from controller.safety.assess import Assessment, Finding
@@ -37,10 +38,10 @@ def check_cmd(program: str, profile_file: Path | None, profile: str, acknowledge
     caps = sim_profile_capabilities(profile)
     _, limited = timeline_for(plan, caps)
     where = profile_file or health_profile_file()
-    click.echo(f"{plan.loaded.program.name} ({plan.loaded.file}) on {caps.model}; health profile: "
-               f"{where if health is not None else f'none ({where} not found)'}")
+    click.echo(printable(f"{plan.loaded.program.name} ({plan.loaded.file}) on {caps.model}; health profile: "
+                         f"{where if health is not None else f'none ({where} not found)'}"))
     for finding in _sorted([*plan.assessment.findings, *limited]):
-        click.echo(f"  {finding}")
+        click.echo(printable(f"  {finding}"))
     click.echo(_verdict(plan.assessment))
     sys.exit(exitcodes.REFUSED if plan.assessment.refused else exitcodes.OK)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from controller.timeline import ZoneSetting
+from controller.ui.text import printable
 from controller.wire.capabilities import DeviceCapabilities
 
 
@@ -48,11 +49,20 @@ _CHAIR_ZONES = {z for row in CHAIR_MAP if isinstance(row, MapRow) for z in row.z
 
 
 def map_layout(caps: DeviceCapabilities) -> tuple[MapRow | str, ...]:
-    """The chair's map when the device has chair zones, else the foot's; zones off the map get a row."""
+    """The chair's map when the device has chair zones, else the foot's; zones off the map get rows of
+    their own, as many to a row as fit the map's width."""
     layout = CHAIR_MAP if _CHAIR_ZONES & set(caps.zone_names) else FOOT_MAP
     drawn = {z for row in layout if isinstance(row, MapRow) for z in row.zones}
-    extra = tuple(z for z in caps.zone_names if z not in drawn)
-    return layout + ((MapRow(extra),) if extra else ())
+    rows: list[list[str]] = []
+    used = MAP_WIDTH
+    for zone in (z for z in caps.zone_names if z not in drawn):
+        width = 1 + zone_slot(zone, None, caps).cell_len
+        if used + width > MAP_WIDTH:
+            rows.append([])
+            used = 0
+        rows[-1].append(zone)
+        used += width
+    return layout + tuple(MapRow(tuple(row)) for row in rows)
 
 
 def intensity_colour(intensity: int, intensity_max: int) -> str:
@@ -64,6 +74,7 @@ def intensity_colour(intensity: int, intensity_max: int) -> str:
 def zone_slot(name: str, setting: ZoneSetting | None, caps: DeviceCapabilities) -> Text:
     """A zone's label: dim when off, highlighted with its intensity (or heat level) when on."""
     width = max(2, len(str(caps.intensity_max)))
+    name = printable(name)
     if setting is None:
         return Text(f" {name} {'':>{width}} ", style="dim")
     if setting.intensity:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from controller.ui.text import printable
 from controller.wire.capabilities import DeviceCapabilities
 
 
 def describe(caps: DeviceCapabilities) -> str:
-    """Human-readable identity and capabilities."""
+    """Human-readable identity and capabilities; what the device reported is escaped (`printable`)."""
     kind = "SIMULATOR" if caps.simulator else "device"
     lines = [
         f"{caps.model} ({kind}), firmware {caps.firmware}, serial {caps.serial}, "
@@ -19,4 +20,4 @@ def describe(caps: DeviceCapabilities) -> str:
         "zones:",
     ]
     lines += [f"  {z.id:3d}  {z.name}{'  (heated)' if z.heated else ''}" for z in caps.zones]
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)

@@ -7,7 +7,7 @@ from typing import TextIO
 from controller.runs.player import Snapshot
 from controller.timeline import Timeline, ZoneSetting
 from controller.timetext import clock_text, stamp_text
-from controller.ui.text import settings_text, state_label, step_count
+from controller.ui.text import printable, settings_text, state_label, step_count
 from controller.wire.capabilities import DeviceCapabilities
 
 SETTLE_S = 1.0          # plain view: a ramp's changes within a step make one line per program second
@@ -75,5 +75,5 @@ class PlainView:
             self._line(f"temperature {temperature_c:.1f} °C")
 
     def _line(self, text: str) -> None:
-        self.stream.write(f"[{stamp_text(self._position_s)}] {text}\n")
+        self.stream.write(f"[{stamp_text(self._position_s)}] {printable(text)}\n")
         self.stream.flush()

@@ -12,6 +12,7 @@ from controller.program.library import CatalogEntry
 from controller.program.loader import LoadedProgram
 from controller.timeline import Command, Timeline
 from controller.timetext import format_duration, minutes_text
+from controller.ui.text import literal
 from controller.wire.capabilities import DeviceCapabilities
 
 
@@ -27,13 +28,13 @@ def catalog_table(entries: Sequence[CatalogEntry]) -> Table:
     for entry in entries:
         if entry.loaded is None:
             table.add_row("—", Text("invalid: see below", style="red"), "", "",
-                          entry.folder.origin, str(entry.file))
+                          entry.folder.origin, literal(entry.file))
             continue
         p = entry.loaded.program
         taken = first.setdefault(p.id, entry) is not entry
         origin = entry.folder.origin + (f" (hidden by {first[p.id].file})" if taken else "")
-        table.add_row(p.id, p.name, p.intensity_class, format_duration(p.total_s), origin,
-                      str(entry.file))
+        table.add_row(literal(p.id), literal(p.name), p.intensity_class, format_duration(p.total_s),
+                      literal(origin), literal(entry.file))
     return table
 
 
@@ -41,15 +42,15 @@ def program_header(loaded: LoadedProgram, caps: DeviceCapabilities) -> Group:
     """Name, description, device and the program's contraindications and cautions."""
     p = loaded.program
     lines = [
-        Text(f"{p.name} ({p.id}) — {p.intensity_class}, on {caps.model}", style="bold"),
-        Text(p.description),
+        literal(f"{p.name} ({p.id}) — {p.intensity_class}, on {caps.model}", style="bold"),
+        literal(p.description, newlines=True),
     ]
     forbidden = [c.condition for c in loaded.conditions() if c.kind == "contraindication"]
     if forbidden:
-        lines.append(Text("Not for: " + ", ".join(forbidden), style="yellow"))
+        lines.append(literal("Not for: " + ", ".join(forbidden), style="yellow"))
     for ref in loaded.conditions():
         if ref.kind == "caution":
-            lines.append(Text(f"Caution, {ref.condition}: {ref.note or 'take care'}", style="yellow"))
+            lines.append(literal(f"Caution, {ref.condition}: {ref.note or 'take care'}", style="yellow"))
     return Group(*lines)
 
 
@@ -59,7 +60,7 @@ def timeline_table(timeline: Timeline, caps: DeviceCapabilities) -> Table:
         "start", "duration", "step", "zones", "motion",
         f"intensity\n(0..{caps.intensity_max})", f"speed\n(1..{caps.speed_max})",
         f"heat\n(0..{caps.heat_max})",
-        title=f"{timeline.program_name} on {timeline.device_model}",
+        title=literal(f"{timeline.program_name} on {timeline.device_model}"),
         caption=f"total {format_duration(timeline.total_s)} ({timeline.total_s:g} s), "
                 f"{len(timeline.commands)} commands",
     )
@@ -68,11 +69,11 @@ def timeline_table(timeline: Timeline, caps: DeviceCapabilities) -> Table:
     return table
 
 
-def _row(command: Command) -> tuple[str, ...]:
+def _row(command: Command) -> tuple[Text, ...]:
     settings = command.settings
     motions = sorted({s.motion for s in settings})
     heated = [f"{s.heat} {s.zone}" for s in settings if s.heat]
-    return (
+    return tuple(literal(cell) for cell in (
         minutes_text(command.start_s),
         format_duration(command.duration_s),
         f"{command.step} {command.step_name}",
@@ -81,4 +82,4 @@ def _row(command: Command) -> tuple[str, ...]:
         ", ".join(sorted({str(s.intensity) for s in settings})),
         ", ".join(sorted({str(s.speed) for s in settings})),
         ", ".join(heated) or "off",
-    )
+    ))

@@ -1,6 +1,6 @@
 """A session report as rich tables: the session, the zones, then what happened along the way.
 
-Log text is data: every string from a log is shown as it is, never read as rich markup.
+Log text is data: every string from a log is shown as it is (`literal`: escaped, never read as markup).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from rich.text import Text
 
 from controller.runs.report import Incident, Report
 from controller.timetext import clock_text
+from controller.ui.text import literal
 
 
 def render_report(r: Report) -> RenderableType:
@@ -26,7 +27,7 @@ def render_report(r: Report) -> RenderableType:
 
 def _add(table: Table, *cells: str | Text) -> None:
     """A row whose strings are shown as they are: log text is data, never rich markup."""
-    table.add_row(*(Text(c) if isinstance(c, str) else c for c in cells))
+    table.add_row(*(literal(c) if isinstance(c, str) else c for c in cells))
 
 
 def _out_of(value: int, top: int | None) -> str:
@@ -47,7 +48,7 @@ def _overview(r: Report) -> Table:
     _add(table, "device", r.device + (" [simulator]" if r.simulator else ""))
     _add(table, "started", r.started or "unknown")
     _add(table, "duration", f"{clock_text(r.duration_s)}{planned}")
-    _add(table, "ended", Text(f"{r.outcome.replace('_', ' ')}{at}", style=_outcome_style(r.outcome)))
+    _add(table, "ended", literal(f"{r.outcome.replace('_', ' ')}{at}", style=_outcome_style(r.outcome)))
     if r.end_error:
         _add(table, "", r.end_error)
     _add(table, "peak intensity", _out_of(r.peak_intensity, r.intensity_max))
@@ -83,5 +84,5 @@ def _incident_table(incidents: list[Incident]) -> Table:
     table.add_column("detail")
     for i in incidents:
         style = "bold red" if i.kind in ("fault", "emergency_stop") else ""
-        _add(table, clock_text(i.t), Text(i.kind.replace("_", " "), style=style), i.detail)
+        _add(table, clock_text(i.t), literal(i.kind.replace("_", " "), style=style), i.detail)
     return table

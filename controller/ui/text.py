@@ -1,8 +1,60 @@
-"""Words both run views use: a step count, the settings a device holds, a session state."""
+"""Words the views share (a step count, the settings a device holds, a session state), and `printable`:
+the one way text from a program file, a health profile, a session log or a device reaches a terminal."""
 
 from __future__ import annotations
 
+import logging
+import unicodedata
+from typing import TYPE_CHECKING
+
 from controller.timeline import Timeline, ZoneSetting
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+# Control characters (C0, DEL, C1: the introducers of escape sequences, \r, \b, bell), invisible format
+# characters (bidirectional overrides and isolates, zero-width joiners), lone surrogates, line and
+# paragraph separators: each can move the cursor, retitle or clear a terminal, or make it show text other
+# than what it holds.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: object, *, newlines: bool = False) -> str:
+    r"""`text` as it may be written to a terminal: every control or invisible format character escaped.
+
+    Escapes are Python's (`\x1b`, `\r`, `\u202e`), so a user sees exactly what a file or a device holds
+    and the terminal does nothing it was not asked to. `newlines` keeps line breaks, for messages of
+    several lines. Rich markup is not touched here: give text to rich as `literal(text)`, never as a
+    string, which rich would read as markup.
+    """
+    value = str(text)
+    if value.isprintable():
+        return value
+    return "".join(_escaped(c, newlines) for c in value)
+
+
+def _escaped(char: str, newlines: bool) -> str:
+    if (newlines and char == "\n") or unicodedata.category(char) not in _UNSAFE_CATEGORIES:
+        return char
+    code = ord(char)
+    named = _NAMED_ESCAPES.get(char)
+    return named or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF
+                     else f"\\U{code:08x}")
+
+
+def literal(text: object, style: str = "", *, newlines: bool = False) -> Text:
+    """`printable(text)` as a rich Text, which rich never reads as markup (`[bold]` stays `[bold]`)."""
+    from rich.text import Text  # here, so the command line's start (and --help) does not load rich
+
+    return Text(printable(text, newlines=newlines), style=style)
+
+
+class PrintableFormatter(logging.Formatter):
+    """Log lines as `printable` text: a logged device string cannot reach the terminal raw either."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record), newlines=True)
 
 
 def step_count(timeline: Timeline) -> int:
