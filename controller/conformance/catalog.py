@@ -26,7 +26,7 @@ class Check:
     title: str
     sections: str
     run: Callable[[Ctx], None]
-    long: str = ""  # why it runs only with --long; empty: it always runs
+    long: str = ""  # why it runs only with --long ({max_session_s} and {heat_s} filled in); "": always runs
 
 
 CHECKS: tuple[Check, ...] = (
@@ -59,9 +59,9 @@ CHECKS: tuple[Check, ...] = (
     Check("v11", "1.1 messages: KEEPALIVE, RENEW, GET_STATUS flags", "§3.9 §3.10 §3.4",
           check_status.check_v11),
     Check("session-cap", "The device's own session cap", "§6.5", check_long.check_session_cap,
-          long="takes max_session_s"),
+          long="takes max_session_s, {max_session_s} s on this device"),
     Check("heater", "Heater regulation and cutoff", "§6.4 §6.3 §3.1", check_long.check_heater,
-          long="heats for --heat-s"),
+          long="heats for --heat-s, {heat_s:.0f} s"),
     Check("reply-time", "Reply time", "§5", check_summary.check_reply_time),
     Check("device-frames", "The device's own frames and EVENTs", "§2.2 §3.6",
           check_summary.check_device_frames),

@@ -1,5 +1,6 @@
 """The conformance report, as text for a person and as JSON for a script. Text the device sent (model,
-firmware, serial) is made printable before it reaches a terminal."""
+firmware, serial, zone names) is made printable before it reaches a terminal; in the checks' own messages it
+appears only as repr() or through text.printable."""
 
 from __future__ import annotations
 
@@ -51,7 +52,10 @@ def _header(report: Report) -> list[str]:
 
 def _check_lines(result: Result) -> list[str]:
     label = _LABEL[result.status]
-    lines = [f"  {label:<8} {result.id:<14} {result.sections:<22} {result.title}"]
+    head = f"  {label:<8} {result.id:<14} {result.sections:<22} {result.title}"
+    if result.status is Status.NOT_RUN and not result.figures:
+        return [f"{head}: {result.reason}"]
+    lines = [head]
     pad = " " * 11
     if result.reason:
         lines.append(f"{pad}{'not run: ' if result.status is Status.NOT_RUN else ''}{result.reason}")

@@ -15,7 +15,7 @@ from controller.conformance.catalog import CHECKS, Check
 from controller.conformance.check_handshake import establish
 from controller.conformance.context import Caps, Ctx
 from controller.conformance.dut import Dut, NoAnswer, Port, Sent
-from controller.conformance.host_wire import MsgType
+from controller.conformance.host_wire import DEFAULT_BAUD, MsgType
 from controller.conformance.outcome import Failed, NotRun, Result, Status
 from controller.errors import LinkError
 
@@ -27,7 +27,7 @@ class Options:
     long: bool = False
     only: tuple[str, ...] = ()  # check ids; empty: all
     tolerance_s: float = 0.05
-    baud: int = 115200
+    baud: int = DEFAULT_BAUD
     heat_s: float = 600.0
 
 
@@ -87,7 +87,7 @@ def _run_all(dut: Dut, report: Report) -> None:
         return
     report.caps = caps
     for check in CHECKS:
-        reason = _skip_reason(check, report.options)
+        reason = _skip_reason(check, report.options, caps)
         if reason:
             results[check.id].reason = reason
             continue
@@ -98,11 +98,12 @@ def _run_all(dut: Dut, report: Report) -> None:
             return
 
 
-def _skip_reason(check: Check, options: Options) -> str:
+def _skip_reason(check: Check, options: Options, caps: Caps) -> str:
     if options.only and check.id not in options.only and check.id not in ALWAYS:
         return "not selected (--check)"
     if check.long and not options.long:
-        return f"needs --long ({check.long})"
+        why = check.long.format(max_session_s=caps.hello.max_session_s, heat_s=options.heat_s)
+        return f"needs --long ({why})"
     return ""
 
 
