@@ -17,6 +17,7 @@ import click
 
 if TYPE_CHECKING:
     from controller.conformance import Options, Report
+    from controller.conformance.catalog import Check
 
 _EPILOG = ("Exit codes: 0 every check that ran passed; 3 no link (or the final stop unconfirmed); 4 a check "
            "failed; 6 interrupted (the device is stopped first); 1 a bug in the kit.")
@@ -52,6 +53,10 @@ def _list_checks() -> None:
         click.echo(f"{check.id:<14} {check.sections:<22} {check.title}{long}")
 
 
+def _progress(check: Check) -> None:
+    click.echo(f"checking {check.id} ({check.sections}) ...", err=True)
+
+
 def _run(port: str, options: Options) -> Report:
     from controller.clock import RealClock
     from controller.conformance import open_port, run_kit
@@ -61,7 +66,7 @@ def _run(port: str, options: Options) -> Report:
     try:
         transport = open_port(port, options.baud)
         try:
-            return run_kit(transport, RealClock(), options, name=port)
+            return run_kit(transport, RealClock(), options, name=port, progress=_progress)
         finally:
             transport.close()
     finally:

@@ -91,10 +91,11 @@ def _one_zone(index: int, zone: ZoneInfo, raw_flags: int, seen: set[int]) -> lis
         (zone.index == index, f"GET_ZONE {index} answered for index {zone.index}"),
         (zone.zone not in (0, 255), f"zone id {zone.zone} is reserved (§3.8)"),
         (zone.zone not in seen, f"zone id {zone.zone} reported twice"),
-        (bool(_ZONE_NAME.fullmatch(zone.name)), f"zone name {printable(zone.name)} is not 1…24 of a-z 0-9 _"),
+        (bool(_ZONE_NAME.fullmatch(zone.name)),
+         f"zone name {printable(zone.name)!r} is not 1…24 of a-z 0-9 _"),
         (raw_flags & ~1 == 0, f"zone {zone.zone} flags 0x{raw_flags:02X} set undefined bits"),
         (zone.zone >= 128 or ZONE_TABLE.get(zone.zone) == zone.name,
-         f"zone id {zone.zone} is named {printable(zone.name)}, §3.8's table says "
+         f"zone id {zone.zone} is named {printable(zone.name)!r}, §3.8's table says "
          f"{ZONE_TABLE.get(zone.zone, 'nothing (ids below 128 follow the table)')}"),
     ]
     return [message for ok, message in checks if not ok]

@@ -7,6 +7,7 @@ all end with the device stopped, and unlatched for whoever uses it next.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from controller import exitcodes
@@ -57,12 +58,13 @@ class Report:
         return exitcodes.DEVICE_FAULT if self.count(Status.FAIL) else exitcodes.OK
 
 
-def run_kit(port: Port, clock: Clock, options: Options, *, name: str,
-            clock_name: str = "real time") -> Report:
+def run_kit(port: Port, clock: Clock, options: Options, *, name: str, clock_name: str = "real time",
+            progress: Callable[[Check], None] | None = None) -> Report:
+    """Every selected check against the device on `port`; `progress` hears of each check as it starts."""
     dut = Dut(port, clock)
     report = Report(name, clock_name, options, [Result(c.id, c.title, c.sections) for c in CHECKS])
     try:
-        _run_all(dut, report)
+        _run_all(dut, report, progress or (lambda check: None))
     except KeyboardInterrupt:
         report.interrupted = True
         for result in report.results:
@@ -73,7 +75,7 @@ def run_kit(port: Port, clock: Clock, options: Options, *, name: str,
     return report
 
 
-def _run_all(dut: Dut, report: Report) -> None:
+def _run_all(dut: Dut, report: Report, progress: Callable[[Check], None]) -> None:
     results = {r.id: r for r in report.results}
     try:
         caps, _, _ = establish(dut)
@@ -91,6 +93,7 @@ def _run_all(dut: Dut, report: Report) -> None:
         if reason:
             results[check.id].reason = reason
             continue
+        progress(check)
         ctx = Ctx(dut, caps, results[check.id], tolerance_s=report.options.tolerance_s,
                   baud=report.options.baud, heat_s=report.options.heat_s)
         if not _run_one(check, ctx, report):
