@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from controller.conformance import frames
 from controller.conformance.check_timers import LEASE_MS
-from controller.conformance.context import TICK_MS, Ctx
+from controller.conformance.context import Ctx
 from controller.conformance.dut import Sent
 from controller.conformance.frames import RxFrame
 from controller.conformance.host_wire import KEEPALIVE, RENEW, EventCode, HelloReply, MsgType
@@ -84,8 +84,8 @@ def _once(ctx: Ctx, sent: Sent, first: RxFrame, lease: int, what: str) -> bool:
     if ended is None:
         ctx.note(f"{what}: not observable, the lease never ran out (§6.2's check says why)")
         return False
-    ctx.timed(f"lease expiry, {what}", ended - sent.t, lease, lease + TICK_MS,
-              f"{_RULE}; a lease restarted by it ends {lease // 2} ms late")
+    ctx.timed_event(f"lease expiry, {what}", ended - sent.t, lease,
+                    f"{_RULE}; a lease restarted by it ends {lease // 2} ms late")
     _again(ctx, sent, first, f"{what}, sent once more after the lease ran out")
     on = ctx.zone_state(ctx.status(), ctx.caps.ids[0])[1]
     ctx.require(on == 0, f"{what}: sent again after its lease ran out, it turned the zone back on ({_RULE})")

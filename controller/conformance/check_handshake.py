@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from controller.conformance.context import DEFINED_MOTIONS, Caps, Ctx
-from controller.conformance.dut import Dut
+from controller.conformance.dut import Dut, NoAnswer
 from controller.conformance.frames import RxFrame
 from controller.conformance.host_wire import (
     MAX_ZONES,
@@ -29,12 +29,25 @@ ZONE_TABLE = {
 _ZONE_NAME = re.compile(r"[a-z0-9_]{1,24}")
 _HELLO_FLAGS = 0x03  # simulator, has_heater
 _BAD_TEXT = "\ufffd"  # what the decoder puts for bytes that are not UTF-8
+HELLO_TRIES = 5
+
+
+def _first_hello(dut: Dut) -> RxFrame:
+    """HELLO, resent as §4's host does (5 tries): a board that resets when its port opens (an Arduino's
+    DTR) answers once its boot loader is done; noise meanwhile is skipped. NoAnswer when nothing replies."""
+    dut.write(b"\x00")  # flush a half frame the device may hold (§2.2)
+    sent = dut.send(MsgType.HELLO, bytes([PROTOCOL_MAJOR, 1]))
+    for _ in range(HELLO_TRIES):
+        frame = dut.answer_among_noise(sent, dut.reply_timeout_s)
+        if frame is not None:
+            return frame
+        sent = dut.resend(sent)
+    raise NoAnswer(f"no answer to HELLO after {HELLO_TRIES} tries of {1000 * dut.reply_timeout_s:.0f} ms")
 
 
 def establish(dut: Dut) -> tuple[Caps, RxFrame, list[RxFrame]]:
     """HELLO 1.1 and one GET_ZONE per zone, as §9's host does; Failed when that cannot be done."""
-    dut.write(b"\x00")  # flush a half frame the device may hold (§2.2)
-    hello_frame = dut.request(MsgType.HELLO, bytes([PROTOCOL_MAJOR, 1]))
+    hello_frame = _first_hello(dut)
     hello = hello_frame.message
     if not isinstance(hello, HelloReply):
         raise Failed(f"HELLO was not answered with HELLO_REPLY: {hello_frame.describe()}")

@@ -23,7 +23,7 @@ def check_session_cap(ctx: Ctx) -> None:
                            feed=ctx.keepalive)
     if event is None:
         raise Failed(f"no EVENT SESSION_LIMIT within {max_s + 2} s of the session's start ({_CAP_RULE})")
-    ctx.timed("session cap", event.t - started.t, 1000 * max_s, 1000 * max_s + TICK_MS, _CAP_RULE)
+    ctx.timed_event("session cap", event.t - started.t, 1000 * max_s, _CAP_RULE)
     status = ctx.status()
     ctx.require_state(status, DeviceState.SAFE_STOP, "after EVENT SESSION_LIMIT")
     ctx.require(bool(status.faults & FaultFlag.SESSION_LIMIT), "faults lacks SESSION_LIMIT after the cap")

@@ -36,7 +36,7 @@ def check_estop_latency(ctx: Ctx) -> None:
     ms = sorted(1000 * s for s in samples)
     ctx.note("ESTOP → ACK samples (ms): " + ", ".join(f"{m:.1f}" for m in ms))
     wire_ms = ctx.line_ms(len(frames.wire(frames.body(MsgType.ESTOP, seq=0))) + 9)
-    ctx.timed("e-stop latency (ESTOP written → ACK read), fastest", min(samples), None, None, _ESTOP_RULE)
+    ctx.timed("e-stop latency (ESTOP → ACK), fastest", min(samples), None, None, _ESTOP_RULE)
     ctx.timed("e-stop latency, slowest", max(samples), None, None, _ESTOP_RULE)
     ctx.timed("e-stop latency, median", statistics.median(samples), None, REPLY_MS + wire_ms, _ESTOP_RULE)
 
@@ -114,7 +114,7 @@ def check_soft_stop(ctx: Ctx) -> None:
     ctx.require(all(z.heat == 0 for z in status.zones), "heat not off at once after SOFT_STOP (§6.7 step 1)")
     _busy(ctx, entries[0])
     _follow_ramp(ctx, entries, start, acked)
-    ended = _stopped(ctx, start, RAMP_MS, "a ramp")
+    ended = _stopped(ctx, start, RAMP_MS, f"ramp of {RAMP_MS} ms")
     status = ctx.status()
     ctx.require_state(status, DeviceState.READY, "after EVENT STOPPED")
     ctx.require_all_off(status, "after the ramp's end")
@@ -189,13 +189,13 @@ def _judge_sample(ctx: Ctx, status: Status, entries: list[SetEntry], window: tup
                          "speed unchanged")
 
 
-def _stopped(ctx: Ctx, start: float, ramp_ms: int, what: str) -> float:
-    event = ctx.wait_event(EventCode.STOPPED, (ramp_ms + TICK_MS) / 1000 + ctx.tolerance_s + 0.5,
+def _stopped(ctx: Ctx, start: float, after_ms: int, what: str) -> float:
+    """EVENT STOPPED `after_ms` after `start` (the SOFT_STOP's write)."""
+    event = ctx.wait_event(EventCode.STOPPED, (after_ms + TICK_MS) / 1000 + ctx.tolerance_s + 0.5,
                            feed=ctx.keepalive)
     if event is None:
-        raise Failed(f"no EVENT STOPPED after {what} of {ramp_ms} ms ({_STOPPED_RULE})")
-    ctx.timed(f"soft stop, {what} of {ramp_ms} ms → EVENT STOPPED", event.t - start, ramp_ms,
-              ramp_ms + TICK_MS, _STOPPED_RULE)
+        raise Failed(f"no EVENT STOPPED after SOFT_STOP, {what} ({_STOPPED_RULE})")
+    ctx.timed_event(f"SOFT_STOP → EVENT STOPPED, {what}", event.t - start, after_ms, _STOPPED_RULE)
     return event.t
 
 
@@ -204,10 +204,10 @@ def _instant_stops(ctx: Ctx) -> None:
     caps = ctx.caps
     ctx.set(caps.moving(caps.ids[0], caps.hello.intensity_max))
     start, _ = _soft_stop(ctx, 0)
-    _stopped(ctx, start, 0, "a ramp")
+    _stopped(ctx, start, 0, "ramp 0")
     ctx.require_all_off(ctx.status(), "after SOFT_STOP 0")
     start, _ = _soft_stop(ctx, RAMP_MS)
-    _stopped(ctx, start, 0, "nothing moving, asked for a ramp")
+    _stopped(ctx, start, 0, f"nothing moving (ramp {RAMP_MS} ms asked)")
     ctx.command_nak(MsgType.SOFT_STOP, frames.u16(10001), NakCode.OUT_OF_RANGE, 0, "SOFT_STOP 10001 ms")
 
 

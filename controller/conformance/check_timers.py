@@ -31,18 +31,19 @@ def _feeder(ctx: Ctx) -> Callable[[], None]:
     return lambda: next(kinds)()
 
 
-def expect_expiry(ctx: Ctx, zone: int, since: float, lease_ms: int, what: str,
+def expect_expiry(ctx: Ctx, zone: int, since: float, lease_ms: int, what: str, *, rule: str = _LEASE_RULE,
                   feed: Callable[[], None] | None = None) -> float:
-    """Wait for EVENT LEASE_EXPIRED `zone` and time it from `since`; Failed when it does not come."""
+    """Wait for EVENT LEASE_EXPIRED `zone` and time it from `since` (the figure is named `what`); Failed,
+    naming `rule`, when it does not come or comes at the wrong time."""
     patience = (lease_ms + TICK_MS) / 1000 + ctx.tolerance_s + 0.5
     event = ctx.wait_event(EventCode.LEASE_EXPIRED, patience - (ctx.dut.now() - since),
                            feed=feed or _feeder(ctx))
     if event is None:
         raise Failed(f"{what}: no EVENT LEASE_EXPIRED within {1000 * patience:.0f} ms of a {lease_ms} ms "
-                     f"lease ({_LEASE_RULE})")
+                     f"lease ({rule})")
     ctx.require(event.payload[1] == zone, f"{what}: EVENT LEASE_EXPIRED for zone {event.payload[1]}, "
                 f"expected zone {zone}")
-    ctx.timed(f"lease expiry, {what}", event.t - since, lease_ms, lease_ms + TICK_MS, _LEASE_RULE)
+    ctx.timed_event(f"lease expiry, {what}", event.t - since, lease_ms, rule)
     return event.t
 
 
@@ -73,8 +74,8 @@ def _naked_set_keeps_lease(ctx: Ctx, a: frames.SetEntry) -> None:
     free = next(i for i in range(1, 255) if i not in ctx.caps.ids)
     longer = replace(a, lease_ms=ctx.caps.hello.max_lease_ms)
     ctx.set_nak([longer, replace(a, zone=free)], NakCode.UNSUPPORTED_ZONE, free, "SET with a bad zone")
-    expect_expiry(ctx, a.zone, start, a.lease_ms, "after a NAKed SET (§3.3: it changes nothing, not even a "
-                  "lease)")
+    expect_expiry(ctx, a.zone, start, a.lease_ms, "after a NAKed SET",
+                  rule="§3.3: a NAKed SET changes nothing, not even a lease")
 
 
 def _off_entry_ends_lease(ctx: Ctx, a: frames.SetEntry) -> None:
@@ -89,8 +90,8 @@ def _several_in_index_order(ctx: Ctx, lease: int) -> None:
     zones = ctx.caps.ids[:3]
     start = ctx.set(*(ctx.caps.moving(z, lease_ms=lease) for z in reversed(zones))).t
     for zone in zones:
-        expect_expiry(ctx, zone, start, lease, f"zone {zone} of {len(zones)} expiring together (§3.6: one "
-                      "EVENT per zone, in ZONE_INFO order)")
+        expect_expiry(ctx, zone, start, lease, f"zone {zone} of {len(zones)} expiring together",
+                      rule="§3.6: one EVENT per zone, in ZONE_INFO order")
 
 
 def _renew_restarts(ctx: Ctx, a: frames.SetEntry) -> None:
@@ -100,7 +101,7 @@ def _renew_restarts(ctx: Ctx, a: frames.SetEntry) -> None:
     ctx.set(replace(a, lease_ms=caps.hello.max_lease_ms))
     renew = ctx.dut.send(RENEW, frames.renew(a.lease_ms, bit))
     ctx.ack(ctx.dut.reply(renew), RENEW, "RENEW of an on zone")
-    expect_expiry(ctx, a.zone, renew.t, a.lease_ms, "set by a RENEW (§3.10)")
+    expect_expiry(ctx, a.zone, renew.t, a.lease_ms, "set by a RENEW", rule="§3.10: RENEW restarts the lease")
     if len(caps.ids) < 2:
         return
     b = caps.ids[1]
@@ -108,7 +109,8 @@ def _renew_restarts(ctx: Ctx, a: frames.SetEntry) -> None:
     ctx.idle(a.lease_ms / 2000)
     renew_both = frames.renew(caps.hello.max_lease_ms, bit | 1 << caps.index(b))
     ctx.command_nak(RENEW, renew_both, 14, b, f"RENEW naming off zone {b} (NAK ZONE_OFF)")
-    expect_expiry(ctx, a.zone, start, a.lease_ms, "after a NAKed RENEW (§3.10: it restarts no lease)")
+    expect_expiry(ctx, a.zone, start, a.lease_ms, "after a NAKed RENEW",
+                  rule="§3.10: a NAKed RENEW restarts no lease")
 
 
 def check_watchdog(ctx: Ctx) -> None:
@@ -134,7 +136,7 @@ def _trip(ctx: Ctx, last: float, what: str) -> None:
     if event is None:
         raise Failed(f"{what}: no EVENT WATCHDOG within {wd_ms + 500} ms ({_WATCHDOG_RULE}, "
                      f"watchdog_ms {wd_ms})")
-    ctx.timed(f"watchdog trip, {what}", event.t - last, wd_ms, wd_ms + TICK_MS, _WATCHDOG_RULE)
+    ctx.timed_event(f"watchdog trip, {what}", event.t - last, wd_ms, _WATCHDOG_RULE)
 
 
 def _latched(ctx: Ctx) -> None:
@@ -178,8 +180,7 @@ def _not_fed_by_invalid_frames(ctx: Ctx) -> None:
     if event is None:
         raise Failed("invalid frames (wrong ver, wrong len) kept the watchdog from tripping (§2.4, §6.1)")
     wd_ms = ctx.caps.hello.watchdog_ms
-    ctx.timed("watchdog trip, only invalid frames since HELLO", event.t - sent.t, wd_ms, wd_ms + TICK_MS,
-              _WATCHDOG_RULE)
+    ctx.timed_event("watchdog trip, only invalid frames since HELLO", event.t - sent.t, wd_ms, _WATCHDOG_RULE)
 
 
 def _runs_while_stopping(ctx: Ctx) -> None:

@@ -30,6 +30,7 @@ M = TypeVar("M")
 TICK_MS = 10.0  # §5: firmware acts within its own timer tick (10 ms is short enough) after a deadline
 REPLY_MS = 20.0  # §5: device reply time
 DEFINED_MOTIONS = range(1, 10)  # §3.8
+_TIMER_FRAMES_BYTES = 32  # the frame that starts a timer (a SET is up to ~20 bytes) and the EVENT (9 bytes)
 
 
 def nak_name(code: int) -> str:
@@ -114,6 +115,12 @@ class Ctx:
             raise Failed(f"{name}: {figure.ms:.1f} ms, outside {figure.bound} ({rule})")
         return figure
 
+    def timed_event(self, name: str, seconds: float, nominal_ms: float, rule: str) -> Figure:
+        """A device timer, from the write of the frame that set it to the read of its EVENT: at least
+        `nominal_ms`, at most one timer tick later (§5) plus both frames' time on the line."""
+        return self.timed(name, seconds, nominal_ms, nominal_ms + TICK_MS + self.line_ms(_TIMER_FRAMES_BYTES),
+                          rule)
+
     def line_ms(self, n_bytes: int) -> float:
         """Time `n_bytes` take on the line at 10 bits a byte (8N1, §2.1)."""
         return 1000 * 10 * n_bytes / self.baud
@@ -121,7 +128,8 @@ class Ctx:
     @property
     def quiet_s(self) -> float:
         """How long to listen before concluding that no answer is coming."""
-        return min((REPLY_MS + 30) / 1000 + self.tolerance_s, self.caps.watchdog_s / 2)
+        waited_ms = REPLY_MS + 30 + self.line_ms(32)  # a NAK or ACK and the frame it answers, on the line
+        return min(waited_ms / 1000 + self.tolerance_s, self.caps.watchdog_s / 2)
 
     # --- commands ---------------------------------------------------------------------------------
 

@@ -130,6 +130,17 @@ class Dut:
         self.latencies.append((sent.type, got.t - sent.t))
         return got
 
+    def answer_among_noise(self, sent: Sent, timeout_s: float) -> RxFrame | None:
+        """The answer to `sent`, skipping whatever else arrives (a boot loader's noise, a leftover reply
+        from an interrupted check); None after `timeout_s`."""
+        end = self.now() + timeout_s
+        while (remaining := end - self.now()) > 0:
+            frame = self.read(remaining)
+            if frame is not None and frame.seq == sent.seq and frame.problem is None:
+                self.latencies.append((sent.type, frame.t - sent.t))
+                return frame
+        return None
+
     def request(self, type_: int, payload: bytes = b"", *, seq: int | None = None,
                 ver: int = PROTOCOL_MAJOR, length: int | None = None) -> RxFrame:
         """Send one frame and return its answer."""

@@ -10,7 +10,9 @@ from controller.conformance.text import printable
 
 DOCUMENT = "firmware_protocol.md 1.1"
 _LABEL = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.NOT_RUN: "NOT RUN", Status.ERROR: "ERROR"}
-_KEY_FIGURES = ("e-stop latency, median", "watchdog trip, host silence after a SET")
+_KEY_FIGURES = ("e-stop latency, median", "watchdog trip, host silence after a SET",
+                "lease expiry, a SET, then only keep-alives", "SOFT_STOP → EVENT STOPPED, ramp of 1000 ms",
+                "reply time, median")
 
 
 def device_json(report: Report) -> dict[str, object] | None:
@@ -72,9 +74,9 @@ def _footer(report: Report) -> list[str]:
                                                            if report.count(Status.ERROR) else ""))
     lines = [""]
     figures = {f.name: f for r in report.results for f in r.figures}
-    key = [f"{name}: {figures[name].ms:.1f} ms" for name in _KEY_FIGURES if name in figures]
+    key = [f"  {name}: {figures[name].ms:.1f} ms" for name in _KEY_FIGURES if name in figures]
     if key:
-        lines.append("Timings: " + "; ".join(key))
+        lines += ["Timings:", *key]
     if report.link_error:
         lines.append(f"Link: {printable(report.link_error)}")
     if report.interrupted:

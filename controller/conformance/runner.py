@@ -15,12 +15,13 @@ from controller.clock import Clock
 from controller.conformance.catalog import CHECKS, Check
 from controller.conformance.check_handshake import establish
 from controller.conformance.context import Caps, Ctx
-from controller.conformance.dut import Dut, NoAnswer, Port, Sent
-from controller.conformance.host_wire import DEFAULT_BAUD, MsgType
+from controller.conformance.dut import Dut, NoAnswer, Port
+from controller.conformance.host_wire import DEFAULT_BAUD, PROTOCOL_MAJOR, MsgType
 from controller.conformance.outcome import Failed, NotRun, Result, Status
 from controller.errors import LinkError
 
 ALWAYS = ("handshake", "reply-time", "device-frames")  # run whatever --check selects
+STOP_TIMEOUT_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,21 +143,9 @@ def leave_stopped(dut: Dut) -> str:
     """ESTOP, then HELLO: every actuator off and nothing latched. "" when the device confirmed both."""
     try:
         dut.write(b"\x00")  # end any half-written frame first (§2.2)
-        _confirmed(dut, dut.send(MsgType.ESTOP), "ESTOP")
-        _confirmed(dut, dut.send(MsgType.HELLO, bytes([1, 1])), "HELLO")
+        for type_, payload in ((MsgType.ESTOP, b""), (MsgType.HELLO, bytes([PROTOCOL_MAJOR, 1]))):
+            if dut.answer_among_noise(dut.send(type_, payload), STOP_TIMEOUT_S) is None:
+                return f"the device did not answer the final {MsgType(type_).name}: it may not have stopped"
     except (LinkError, OSError) as err:
         return f"the link failed while stopping the device: {err}"
-    except Failed as err:
-        return str(err)
     return ""
-
-
-def _confirmed(dut: Dut, sent: Sent, what: str, timeout_s: float = 2.0) -> None:
-    """Read until the answer to `sent` (anything left over from an interrupted check is skipped)."""
-    end = dut.now() + timeout_s
-    while (remaining := end - dut.now()) > 0:
-        frame = dut.read(remaining)
-        if frame is not None and frame.seq == sent.seq and frame.problem is None:
-            return
-    raise Failed(f"the device did not answer the final {what}: it may not have stopped")
-
