@@ -108,5 +108,5 @@ def register(group: click.Group) -> None:
         if baud is not None:
             options = replace(options, baud=baud)
         report = _run(port, options)
-        click.echo(json.dumps(to_json(report), indent=2) if as_json else to_text(report))
+        click.echo(json.dumps(to_json(report), indent=2, ensure_ascii=False) if as_json else to_text(report))
         raise SystemExit(report.exit_code)

@@ -13,7 +13,6 @@ from controller.conformance.frames import RxFrame
 from controller.conformance.host_wire import (
     KEEPALIVE,
     NAK_ZONE_OFF,
-    STATUS_ONLY_ON,
     Ack,
     DeviceState,
     HelloReply,
@@ -171,15 +170,6 @@ class Ctx:
     def status(self, flags: int | None = None) -> Status:
         payload = b"" if flags is None else bytes([flags])
         return self.expect(self.dut.request(MsgType.GET_STATUS, payload), Status, "GET_STATUS")
-
-    def compact_status(self) -> Status:
-        """STATUS with only the zones that are on: GET_STATUS only_on on 1.1, else filtered here."""
-        if self.caps.v11:
-            return self.status(STATUS_ONLY_ON)
-        full = self.status()
-        zones = tuple(z for z in full.zones if z.intensity or z.heat)
-        return Status(full.state, full.faults, full.temp_dC, full.uptime_ms, full.session_s,
-                      full.invalid_frames, full.boot_count, zones)
 
     def estop(self, timeout_s: float = 1.0) -> RxFrame:
         """ESTOP, waiting generously for its ACK (the latency check is where the 20 ms bound is judged)."""

@@ -9,6 +9,10 @@ from enum import Enum
 _EPS_MS = 0.001  # a virtual clock's instants differ by float rounding, never by a real microsecond
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
 def _ms(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
@@ -72,6 +76,7 @@ class Result:
         return {
             "id": self.id, "title": self.title, "sections": self.sections, "status": self.status.value,
             "reason": self.reason, "notes": self.notes, "seconds": round(self.seconds, 3),
-            "figures": [{"name": f.name, "ms": round(f.ms, 3), "low_ms": f.low, "high_ms": f.high,
-                         "tolerance_ms": f.tolerance_ms, "ok": f.ok} for f in self.figures],
+            "figures": [{"name": f.name, "ms": round(f.ms, 3), "low_ms": _rounded(f.low),
+                         "high_ms": _rounded(f.high), "tolerance_ms": f.tolerance_ms, "ok": f.ok}
+                        for f in self.figures],
         }
