@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from controller import exitcodes
+
 if TYPE_CHECKING:
     from controller.conformance import Options, Report
     from controller.conformance.catalog import Check
@@ -64,10 +66,14 @@ def _run(port: str, options: Options) -> Report:
     handler = _InterruptOnce()
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        transport = open_port(port, options.baud)
+        try:
+            transport = open_port(port, options.baud)
+        except KeyboardInterrupt:  # before anything was sent: nothing to stop
+            raise SystemExit(exitcodes.STOPPED_BY_USER) from None
         try:
             return run_kit(transport, RealClock(), options, name=port, progress=_progress)
         finally:
+            handler.seen = True  # from here on a signal must not lose the report
             transport.close()
     finally:
         for sig, old in previous.items():

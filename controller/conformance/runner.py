@@ -72,7 +72,11 @@ def run_kit(port: Port, clock: Clock, options: Options, *, name: str, clock_name
             if result.status is Status.NOT_RUN and not result.reason:
                 result.reason = "interrupted"
     finally:
-        report.stop_problem = leave_stopped(dut)
+        try:
+            report.stop_problem = leave_stopped(dut)
+        except KeyboardInterrupt:  # Ctrl-C during the final stop: stop again (the CLI ignores a second one)
+            report.interrupted = True
+            report.stop_problem = leave_stopped(dut)
     return report
 
 

@@ -90,6 +90,21 @@ def test_whatever_interrupts_a_check_the_device_is_left_stopped(trouble: type[Ba
         assert statuses(report)["estop-latch"] is Status.PASS  # the other checks went on
 
 
+def test_ctrl_c_during_the_final_stop_does_not_cut_it_short() -> None:
+    tap, device, _ = tapped()
+    interrupts: list[bool] = []
+
+    def interrupt_the_first_estop(dev: Device) -> None:
+        if any(len(b) >= 6 and b[2] == 0x04 for b in tap.written) and not interrupts:
+            interrupts.append(True)
+            raise KeyboardInterrupt
+
+    tap.on_write = interrupt_the_first_estop
+    report = run(tap, only=("handshake",))  # the handshake check sends no ESTOP: the first is the final one
+    assert interrupts and report.interrupted and report.stop_problem == ""
+    assert device.state == 1 and not device.zones.any_on()
+
+
 def test_a_link_lost_mid_run_stops_the_run_and_says_the_stop_is_unconfirmed() -> None:
     tap, _, _ = tapped(faults=FaultPlan(disconnect_at=3.0))
     report = run(tap)
