@@ -147,6 +147,8 @@ def check_set_absolute(ctx: Ctx) -> None:
         ctx.require_state(status, DeviceState.ACTIVE, "with one zone still on")
         _mirrors(ctx, status, b)
         ctx.set(frames.off(b.zone, 100))
+    else:
+        ctx.set(frames.off(a.zone, 100))
     ctx.require_state(ctx.status(), DeviceState.READY, "after every zone was set off")
     _off_but_held(ctx, a)
     _all_zones(ctx)

@@ -41,8 +41,8 @@ def check_heater(ctx: Ctx) -> None:
     ctx.fresh()
     entry = SetEntry(heated.zone, 0, 0, 0, hello.heat_max, hello.max_lease_ms)
     peak, cutoff = _heat(ctx, entry)
-    ctx.note(f"heated zone {heated.zone} at heat {hello.heat_max} for up to {ctx.heat_s:.0f} s: the plate "
-             f"peaked at {peak / 10:.1f} °C")
+    ctx.note(f"heated zone {heated.zone} at heat {hello.heat_max} for up to {heating_s(ctx):.0f} s: the "
+             f"plate peaked at {peak / 10:.1f} °C")
     if cutoff is None:
         ctx.require(peak <= SKIN_MAX_DC, f"the plate reached {peak / 10:.1f} °C at heat_max (§6.4: regulated "
                     "to at most 41.0 °C)")
@@ -53,9 +53,9 @@ def check_heater(ctx: Ctx) -> None:
 
 
 def _heat(ctx: Ctx, entry: SetEntry) -> tuple[int, int | None]:
-    """Heat for heat_s, renewing with the same SET and reading STATUS every second; (peak temp_dC, the
-    OVERHEAT event's argument or None)."""
-    end = ctx.dut.now() + ctx.heat_s
+    """Heat for heat_s (within the device's own session cap), renewing with the same SET and reading STATUS;
+    (peak temp_dC, the OVERHEAT event's argument or None)."""
+    end = ctx.dut.now() + heating_s(ctx)
     renew_every = 0.4 * entry.lease_ms / 1000  # §5: at most 40 % of the lease after the last renewal
     renewed = ctx.set(entry).t
     peak = ctx.status().temp_dC
@@ -67,6 +67,11 @@ def _heat(ctx: Ctx, entry: SetEntry) -> tuple[int, int | None]:
             renewed = ctx.set(entry).t
             peak = max(peak, ctx.status().temp_dC)
     return peak, None
+
+
+def heating_s(ctx: Ctx) -> float:
+    """--heat-s, but ending 5 s before the device's session cap would stop the heating itself (§6.5)."""
+    return max(1.0, min(ctx.heat_s, ctx.caps.hello.max_session_s - 5.0))
 
 
 def _after_cutoff(ctx: Ctx, arg: int, entry: SetEntry) -> None:

@@ -118,20 +118,20 @@ def _renew(ctx: Ctx) -> None:
     ctx.set(caps.moving(a, caps.hello.intensity_max))
     before = ctx.status()
     bit = 1 << caps.index(a)
-    ctx.ack(ctx.dut.request(RENEW, frames.renew(1000, bit)), RENEW, "RENEW of an on zone")
+    ctx.ack(ctx.dut.request(RENEW, frames.renew(ctx.caps.lease(1000), bit)), RENEW, "RENEW of an on zone")
     ctx.require(ctx.status().zones == before.zones, "RENEW changed an actuator value (§3.10)")
     max_lease = caps.hello.max_lease_ms
     cases: list[tuple[bytes, int, int, str]] = [
-             (frames.renew(1000, bit)[:5], NakCode.MALFORMED, 0, "RENEW of 5 bytes"),
-             (frames.renew(1000, bit) + b"\x00", NakCode.MALFORMED, 0, "RENEW of 7 bytes"),
-             (frames.renew(1000, 0), NakCode.OUT_OF_RANGE, 0, "RENEW naming no zone"),
+             (frames.renew(ctx.caps.lease(1000), bit)[:5], NakCode.MALFORMED, 0, "RENEW of 5 bytes"),
+             (frames.renew(ctx.caps.lease(1000), bit) + b"\x00", NakCode.MALFORMED, 0, "RENEW of 7 bytes"),
+             (frames.renew(ctx.caps.lease(1000), 0), NakCode.OUT_OF_RANGE, 0, "RENEW naming no zone"),
              (frames.renew(99, bit), NakCode.OUT_OF_RANGE, 0, "RENEW lease_ms 99"),
              (frames.renew(max_lease + 1, bit), NakCode.OUT_OF_RANGE, 0, f"RENEW lease_ms {max_lease + 1}")]
     if len(caps.ids) < MAX_ZONES:
-        cases.append((frames.renew(1000, bit | 1 << len(caps.ids)), NakCode.OUT_OF_RANGE, 0,
+        cases.append((frames.renew(ctx.caps.lease(1000), bit | 1 << len(caps.ids)), NakCode.OUT_OF_RANGE, 0,
                       "RENEW naming index zone_count"))
     if b != a:
-        cases.append((frames.renew(1000, bit | 1 << caps.index(b)), NAK_ZONE_OFF, b,
+        cases.append((frames.renew(ctx.caps.lease(1000), bit | 1 << caps.index(b)), NAK_ZONE_OFF, b,
                       f"RENEW naming zone {b}, which is off"))
     for payload, code, detail, what in cases:
         ctx.command_nak(RENEW, payload, code, detail, what)

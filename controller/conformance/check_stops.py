@@ -10,6 +10,7 @@ from dataclasses import replace
 from controller.conformance import frames
 from controller.conformance.context import REPLY_MS, TICK_MS, Ctx
 from controller.conformance.host_wire import (
+    NAK_ZONE_OFF,
     RENEW,
     DeviceState,
     EventCode,
@@ -91,8 +92,8 @@ def _refused_while_latched(ctx: Ctx, a: SetEntry) -> None:
     ctx.expect(ctx.dut.request(MsgType.GET_ZONE, bytes([0])), ZoneInfo, "GET_ZONE in ESTOP")
     if ctx.caps.v11:
         bit = 1 << ctx.caps.index(a.zone)
-        ctx.command_nak(RENEW, frames.renew(1000, bit), 14, a.zone, "RENEW in ESTOP (§3.7: every zone is "
-                        "off, so ZONE_OFF)")
+        ctx.command_nak(RENEW, frames.renew(ctx.caps.lease(1000), bit), NAK_ZONE_OFF, a.zone,
+                        "RENEW in ESTOP (§3.7: every zone is off, so ZONE_OFF)")
 
 
 def _estop_with_payload(ctx: Ctx) -> None:
@@ -151,7 +152,8 @@ def _busy(ctx: Ctx, entry: SetEntry) -> None:
     ctx.command_nak(MsgType.SOFT_STOP, frames.u16(0), NakCode.BUSY, 0, "SOFT_STOP during a soft stop")
     if ctx.caps.v11:
         bit = 1 << ctx.caps.index(entry.zone)
-        ctx.command_nak(RENEW, frames.renew(1000, bit), NakCode.BUSY, 0, "RENEW during a soft stop")
+        ctx.command_nak(RENEW, frames.renew(ctx.caps.lease(1000), bit), NakCode.BUSY, 0,
+                        "RENEW during a soft stop")
 
 
 def ramp_level(initial: int, ramp_ms: int, elapsed_ms: float) -> int:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from controller.conformance import frames
 from controller.conformance.context import TICK_MS, Ctx
 from controller.conformance.host_wire import (
+    NAK_ZONE_OFF,
     RENEW,
     DeviceState,
     EventCode,
@@ -108,7 +109,7 @@ def _renew_restarts(ctx: Ctx, a: frames.SetEntry) -> None:
     start = ctx.set(a).t
     ctx.idle(a.lease_ms / 2000)
     renew_both = frames.renew(caps.hello.max_lease_ms, bit | 1 << caps.index(b))
-    ctx.command_nak(RENEW, renew_both, 14, b, f"RENEW naming off zone {b} (NAK ZONE_OFF)")
+    ctx.command_nak(RENEW, renew_both, NAK_ZONE_OFF, b, f"RENEW naming off zone {b}")
     expect_expiry(ctx, a.zone, start, a.lease_ms, "after a NAKed RENEW",
                   rule="§3.10: a NAKed RENEW restarts no lease")
 

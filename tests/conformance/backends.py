@@ -17,6 +17,7 @@ import pytest
 from controller.clock import RealClock, VirtualClock
 from controller.conformance import Options, open_port, run_kit, to_json
 from sim import make_pair
+from sim.profiles import Profile
 
 MASSAGECTL = [sys.executable, "-m", "controller.cli"]
 START_TIMEOUT_S = 10.0
@@ -46,12 +47,13 @@ def conformance_cli(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=KIT_TIMEOUT_S)
 
 
-def in_process(profile: str, defects: tuple[str, ...] = (), *, long: bool = True) -> Report:
+def in_process(profile: Profile | str, defects: tuple[str, ...] = (), *, long: bool = True) -> Report:
     """The whole kit against the simulator on a virtual clock (timings exact: no tolerance)."""
     clock = VirtualClock()
     transport, device = make_pair(clock, profile=profile, defects=defects)
-    report = run_kit(transport, clock, Options(long=long, tolerance_s=0.0), name=f"in-process {profile}",
-                     clock_name="virtual clock")
+    name = profile if isinstance(profile, str) else profile.name
+    report = run_kit(transport, clock, Options(long=long, tolerance_s=0.0, heat_s=120),
+                     name=f"in-process {name}", clock_name="virtual clock")
     assert not device.zones.any_on(), "the kit left a zone on"  # the simulator's insides: sim backend only
     return to_json(report)
 
