@@ -42,8 +42,7 @@ def sim_cpu_s(sim: procs.Peer) -> float:
 def one_window(sim: procs.Peer, window_s: float) -> dict[str, float]:
     """Play PROGRAM for window_s of real time; CPU share of both processes over that window."""
     plan = check_run(resolve_program(PROGRAM, program_folders([])), None, acknowledged=True)
-    session = make_session(realtime.pty_link(sim.path), RealClock(), plan.policy)
-    session.soft_stop_ms = 0
+    session = make_session(realtime.pty_link(sim.path), RealClock(), plan.policy, soft_stop_ms=0)
     timeline, _findings = prepare_timeline(session, plan)
     bg = realtime.play_in_background(session, timeline)
     if not bg.playing.wait(START_TIMEOUT_S):

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from controller.clock import VirtualClock
-from controller.link import Link, LinkCounters
-from controller.player import Outcome, Player
 from controller.program.library import program_folders, resolve_program
 from controller.runs import check_run, make_session, prepare_timeline
+from controller.runs.player import Outcome, Player
+from controller.wire.link import Link, LinkCounters
 from programs import PROGRAMS_DIR
 from sim import make_pair
 

@@ -6,21 +6,22 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from controller.capabilities import DeviceCapabilities
 from controller.clock import RealClock
-from controller.link import Link
-from controller.player import Player, Snapshot
-from controller.protocol import MOTIONS
-from controller.session import Session, State
+from controller.runs.player import Player, Snapshot
+from controller.runs.session import Gate, Session, State
 from controller.timeline import Command, Timeline, ZoneSetting
-from controller.transport import SerialTransport
+from controller.wire.capabilities import DeviceCapabilities
+from controller.wire.link import Link
+from controller.wire.protocol import MOTIONS
+from controller.wire.transport import SerialTransport
 
 SESSION_LIMIT_S = 3600.0
 
 
-def passthrough(previous: tuple[ZoneSetting, ...], requested: tuple[ZoneSetting, ...],
-                elapsed_s: float) -> tuple[ZoneSetting, ...]:
-    """A guard that lets every request through: timing runs must not be reshaped by the ramp rule."""
+def passthrough(caps: DeviceCapabilities, previous: tuple[ZoneSetting, ...],
+                requested: tuple[ZoneSetting, ...], elapsed_s: float,
+                temperature_c: float | None) -> tuple[ZoneSetting, ...]:
+    """A gate that lets every request through: timing runs must not be reshaped by the ramp rule."""
     return requested
 
 
@@ -29,11 +30,10 @@ def pty_link(path: str) -> Callable[[], Link]:
     return lambda: Link(SerialTransport(path), RealClock())
 
 
-def pty_session(path: str, guard: Callable = passthrough) -> Session:
+def pty_session(path: str, gate: Gate = passthrough) -> Session:
     """A real-time session whose link opens the pty at `path` (connect happens on first use)."""
-    session = Session(pty_link(path), RealClock(), guard)
-    session.soft_stop_ms = 0  # end promptly: the runs measure timing, not the ramp
-    return session
+    # soft_stop_ms=0: end promptly, the runs measure timing, not the ramp
+    return Session(pty_link(path), RealClock(), gate, soft_stop_ms=0)
 
 
 def connect(session: Session) -> DeviceCapabilities:
@@ -57,10 +57,10 @@ def steps_timeline(settings: list[tuple[ZoneSetting, ...]], step_s: float) -> Ti
 
 
 def close(session: Session) -> None:
-    """Release the port (and its lock) so the next run can open it."""
-    if session.link is not None:
-        session.link.close()
-        session.link = None
+    """Release the port (and its lock) so the next run can open it: the session's way out of its state."""
+    for trigger in ("disconnect", "reset"):
+        if session.may(trigger):
+            session.fire(trigger)
 
 
 @dataclass

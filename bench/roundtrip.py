@@ -20,11 +20,11 @@ from typing import Any
 
 from bench import procs
 from bench.stats import Target, alternate, at_least, at_most, summary_us
-from controller import codec
 from controller.clock import RealClock
-from controller.link import Link
-from controller.protocol import MsgType, SetActuators, SetEntry
-from controller.transport import SerialTransport
+from controller.wire import codec
+from controller.wire.link import Link
+from controller.wire.protocol import MsgType, SetActuators, SetEntry
+from controller.wire.transport import SerialTransport
 from sim.messages import Ack, encode_message
 
 ONE_ZONE = (SetEntry(zone=1, motion=1, intensity=3, speed=2, heat=0, lease_ms=1500),)

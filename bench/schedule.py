@@ -15,10 +15,10 @@ from typing import Any
 from bench import procs, realtime
 from bench.stats import Target, alternate, at_most, percentile
 from controller.clock import RealClock
-from controller.link import Link
-from controller.player import Outcome, Player
-from controller.session import on_entry
-from controller.transport import SerialTransport
+from controller.runs.player import Outcome, Player
+from controller.runs.session import on_entry
+from controller.wire.link import Link
+from controller.wire.transport import SerialTransport
 
 LOW, HIGH = 3, 5
 

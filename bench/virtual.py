@@ -14,8 +14,8 @@ from typing import Any
 from bench.library import builtin_programs, run_virtual
 from bench.stats import Target, at_least, at_most
 from controller.clock import VirtualClock
-from controller.link import Link
-from controller.protocol import SetEntry
+from controller.wire.link import Link
+from controller.wire.protocol import SetEntry
 from sim import make_pair
 
 ONE_ZONE = (SetEntry(zone=1, motion=1, intensity=3, speed=2, heat=0, lease_ms=1500),)

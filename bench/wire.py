@@ -12,9 +12,9 @@ from typing import Any
 
 from bench.library import builtin_programs, run_virtual
 from bench.stats import Target, at_most
-from controller import codec
 from controller.clock import VirtualClock
-from controller.protocol import Heartbeat, MsgType, SetActuators, SetEntry
+from controller.wire import codec
+from controller.wire.protocol import Heartbeat, MsgType, SetActuators, SetEntry
 from sim.messages import Ack, encode_message
 from sim.wire import Frame, parse_encoded
 

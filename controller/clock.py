@@ -52,6 +52,7 @@ class VirtualClock:
         return self._now
 
     def advance(self, seconds: float) -> None:
+        """Move time on by `seconds`; ValueError for a negative step."""
         if seconds < 0:
             raise ValueError("a virtual clock cannot go backwards")
         self._now += seconds
@@ -78,3 +79,8 @@ class ScaledClock:
 
     def wait_until(self, deadline: float, wake: threading.Event | None = None) -> bool:
         return _wait((deadline - self.now()) / self.factor, wake)
+
+
+def wall_time() -> float:
+    """Seconds since the epoch, for what must hold across runs and reboots (the rest between sessions)."""
+    return time.time()

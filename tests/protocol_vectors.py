@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from controller import protocol as host_protocol  # the host's reading of the document
+from controller.wire import protocol as host_protocol  # the host's reading of the document
 
 DOC = Path(__file__).resolve().parents[1] / "firmware_protocol.md"
 _BLOCK = re.compile(r"```vector\n(.*?)```", re.S)

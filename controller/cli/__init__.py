@@ -1,4 +1,4 @@
-"""`massagectl`: the command line. Each feature registers its commands from its own module."""
+"""`massagectl`: the command line. Each feature's module declares its commands and lists them in COMMANDS."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from controller.errors import (
     DeviceRejected,
     LinkError,
     MassagerError,
+    OutputError,
     ProgramError,
     ProgramErrors,
     ProtocolError,
@@ -32,7 +33,7 @@ from controller.errors import (
 
 def exit_code_for(err: MassagerError) -> int:
     """The documented exit code for an expected error."""
-    if isinstance(err, ProgramError | ProgramErrors):
+    if isinstance(err, ProgramError | ProgramErrors | OutputError):
         return exitcodes.BAD_INPUT
     if isinstance(err, LinkError | ProtocolError):
         return exitcodes.LINK
@@ -71,4 +72,5 @@ def main(verbose: int) -> None:
 
 
 for _module in (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds, conformance_cmds):
-    _module.register(main)
+    for _command in _module.COMMANDS:
+        main.add_command(_command)

@@ -80,39 +80,39 @@ def _run(port: str, options: Options) -> Report:
             signal.signal(sig, old)
 
 
-def register(group: click.Group) -> None:
-    """Add `conformance` to the `massagectl` group."""
+@click.command("conformance", epilog=_EPILOG)
+@click.option("--port", "-p", help="Device path or pyserial URL (socket://host:port).")
+@click.option("--baud", type=click.IntRange(min=1), help="Line rate (default: the protocol's, §2.1).")
+@click.option("--long", "long_", is_flag=True,
+              help="Also run the long checks: the session cap (max_session_s, 30 min on the reference "
+                   "devices) and the heater (--heat-s of heating).")
+@click.option("--check", "only", multiple=True, metavar="ID", callback=_check_ids,
+              help="Run only this check (repeatable; the handshake and the summaries always run).")
+@click.option("--tolerance-ms", type=click.FloatRange(0, 1000), default=50.0, show_default=True,
+              help="Widen every timing bound by this much (line and scheduling jitter).")
+@click.option("--heat-s", type=click.FloatRange(10, 7200), default=600.0, show_default=True,
+              help="With --long: how long the heater check heats.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--list", "list_only", is_flag=True, help="List the checks and exit.")
+def conformance_cmd(port: str | None, baud: int | None, long_: bool, only: tuple[str, ...],
+                    tolerance_ms: float, heat_s: float, as_json: bool, list_only: bool) -> None:
+    """Check a massager's firmware against firmware_protocol.md, over the wire only.
 
-    @group.command("conformance", epilog=_EPILOG)
-    @click.option("--port", "-p", help="Device path or pyserial URL (socket://host:port).")
-    @click.option("--baud", type=click.IntRange(min=1), help="Line rate (default: the protocol's, §2.1).")
-    @click.option("--long", "long_", is_flag=True,
-                  help="Also run the long checks: the session cap (max_session_s, 30 min on the reference "
-                       "devices) and the heater (--heat-s of heating).")
-    @click.option("--check", "only", multiple=True, metavar="ID", callback=_check_ids,
-                  help="Run only this check (repeatable; the handshake and the summaries always run).")
-    @click.option("--tolerance-ms", type=click.FloatRange(0, 1000), default=50.0, show_default=True,
-                  help="Widen every timing bound by this much (line and scheduling jitter).")
-    @click.option("--heat-s", type=click.FloatRange(10, 7200), default=600.0, show_default=True,
-                  help="With --long: how long the heater check heats.")
-    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-    @click.option("--list", "list_only", is_flag=True, help="List the checks and exit.")
-    def conformance_cmd(port: str | None, baud: int | None, long_: bool, only: tuple[str, ...],
-                        tolerance_ms: float, heat_s: float, as_json: bool, list_only: bool) -> None:
-        """Check a massager's firmware against firmware_protocol.md, over the wire only.
+    Leaves the device with every actuator off whatever happens (ESTOP, then HELLO).
+    """
+    if list_only:
+        _list_checks()
+        return
+    if port is None:
+        raise click.UsageError("give --port PORT (or --list)")
+    from controller.conformance import Options, to_json, to_text
 
-        Leaves the device with every actuator off whatever happens (ESTOP, then HELLO).
-        """
-        if list_only:
-            _list_checks()
-            return
-        if port is None:
-            raise click.UsageError("give --port PORT (or --list)")
-        from controller.conformance import Options, to_json, to_text
+    options = Options(long=long_, only=only, tolerance_s=tolerance_ms / 1000, heat_s=heat_s)
+    if baud is not None:
+        options = replace(options, baud=baud)
+    report = _run(port, options)
+    click.echo(json.dumps(to_json(report), indent=2, ensure_ascii=False) if as_json else to_text(report))
+    raise SystemExit(report.exit_code)
 
-        options = Options(long=long_, only=only, tolerance_s=tolerance_ms / 1000, heat_s=heat_s)
-        if baud is not None:
-            options = replace(options, baud=baud)
-        report = _run(port, options)
-        click.echo(json.dumps(to_json(report), indent=2, ensure_ascii=False) if as_json else to_text(report))
-        raise SystemExit(report.exit_code)
+
+COMMANDS = (conformance_cmd,)

@@ -1,4 +1,4 @@
-"""Options shared by several commands, declared once so `run` and `check` cannot drift apart."""
+"""Options shared by several commands, declared once so the commands cannot drift apart."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import click
+
+from controller.cli.simdevice import DEFAULT_PROFILE, SIM_PROFILES
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -28,5 +30,15 @@ def safety_options(command: F) -> F:
 
 def program_dirs_option(command: F) -> F:
     """--dir: more folders to find programs in."""
-    return click.option("--dir", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-                        help="Another folder of programs (searched first; repeatable).")(command)
+    option = click.option("--dir", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+                          help="Another folder of programs (searched before the user folder; repeatable).")
+    return option(command)
+
+
+def profile_option(help_text: str, *, multiple: bool = False) -> Callable[[F], F]:
+    """--profile: one of the simulator's device profiles (foot by default; with `multiple`, any number)."""
+    if multiple:
+        return click.option("--profile", "profiles", multiple=True, type=click.Choice(SIM_PROFILES),
+                            help=help_text)
+    return click.option("--profile", type=click.Choice(SIM_PROFILES), default=DEFAULT_PROFILE,
+                        show_default=True, help=help_text)

@@ -1,7 +1,8 @@
 """Commands of `massagectl` for the program feature: list, validate, show, plot, schema, new.
 
 Program modules (pydantic, rich, matplotlib) are imported inside each command so `massagectl --help`
-stays fast. Every expected error is a ProgramError/ProgramErrors, which the group turns into exit 2.
+stays fast. A program's errors are ProgramErrors, a bad option value a click error, a file that cannot be
+written an OutputError: each is exit 2 with one line that says what to fix.
 """
 
 from __future__ import annotations
@@ -15,57 +16,41 @@ from typing import TYPE_CHECKING
 import click
 
 from controller import exitcodes
+from controller.cli.options import profile_option, program_dirs_option
+from controller.cli.simdevice import SIM_PROFILES
 
 if TYPE_CHECKING:
-    from controller.capabilities import DeviceCapabilities
     from controller.program.library import CatalogEntry
     from controller.program.loader import LoadedProgram
     from controller.timeline import Timeline
+    from controller.wire.capabilities import DeviceCapabilities
 
-PROFILES = ("foot", "chair")
 _SKIPPED_SUFFIXES = (".py", ".pyc", ".pyo", ".md")
-
-_dir_option = click.option(
-    "--dir", "dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
-    help="Also look for programs in this folder (searched before the user folder; repeatable).",
-)
-_profile_option = click.option(
-    "--profile", type=click.Choice(PROFILES), default="foot", show_default=True,
-    help="Simulator profile whose capabilities the program is compiled for.",
-)
-
-
-def register(group: click.Group) -> None:
-    """Add this module's commands to the `massagectl` group."""
-    for command in (list_cmd, validate_cmd, show_cmd, plot_cmd, schema_cmd, new_cmd):
-        group.add_command(command)
+_COMPILE_FOR = "Simulator profile whose capabilities the program is compiled for."
 
 
 def _session_limit(text: str | None) -> int:
     """The --session-limit option in seconds, bounded by the hard maximum."""
-    from controller.errors import ProgramErrors
-    from controller.limits import DEFAULT_SESSION_LIMIT_S, HARD_MAX_SESSION_S
-    from controller.program.diagnostics import UnplacedProgramError as Unplaced
     from controller.program.duration import parse_duration
+    from controller.safety.limits import DEFAULT_SESSION_LIMIT_S, HARD_MAX_SESSION_S
 
     if text is None:
         return DEFAULT_SESSION_LIMIT_S
     try:
         seconds = parse_duration(text)
     except ValueError as err:
-        raise ProgramErrors([Unplaced(f"--session-limit: {err}")]) from None
+        raise click.BadParameter(str(err), param_hint="'--session-limit'") from None
     return min(seconds, HARD_MAX_SESSION_S)
 
 
 def _write_text(path: Path, text: str) -> None:
     """Write `text` to `path`; a failure is one line and exit 2, not a traceback."""
-    from controller.errors import ProgramErrors
-    from controller.program.diagnostics import UnplacedProgramError
+    from controller.errors import OutputError
 
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as err:
-        raise ProgramErrors([UnplacedProgramError(f"{path}: cannot write: {err.strerror}")]) from None
+        raise OutputError(f"{path}: cannot write: {err.strerror}") from None
 
 
 def _load(ref: str, dirs: Sequence[Path]) -> LoadedProgram:
@@ -75,7 +60,7 @@ def _load(ref: str, dirs: Sequence[Path]) -> LoadedProgram:
 
 
 def _compile(loaded: LoadedProgram, profile: str) -> tuple[Timeline, DeviceCapabilities]:
-    from controller.capabilities import sim_profile_capabilities
+    from controller.cli.simdevice import sim_profile_capabilities
     from controller.program.check import compile_loaded
 
     caps = sim_profile_capabilities(profile)
@@ -83,11 +68,11 @@ def _compile(loaded: LoadedProgram, profile: str) -> tuple[Timeline, DeviceCapab
 
 
 @click.command("list")
-@_dir_option
+@program_dirs_option
 def list_cmd(dirs: tuple[Path, ...]) -> None:
     """List the built-in and user programs (user folder: $XDG_CONFIG_HOME/massagectl/programs)."""
     from controller.program.library import duplicate_ids, program_folders, scan_folder
-    from controller.program.views import catalog_table, console
+    from controller.ui.programs import catalog_table, console
 
     entries: list[CatalogEntry] = []
     for folder in program_folders(dirs):
@@ -102,17 +87,16 @@ def list_cmd(dirs: tuple[Path, ...]) -> None:
 
 @click.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--profile", "profiles", multiple=True, type=click.Choice(PROFILES),
-              help="Check against this simulator profile only (repeatable; default: all).")
+@profile_option("Check against this simulator profile only (repeatable; default: all).", multiple=True)
 @click.option("--session-limit", metavar="DURATION",
               help="Session limit to check the length against (default 15m, at most 30m).")
 def validate_cmd(files: tuple[Path, ...], profiles: tuple[str, ...], session_limit: str | None) -> None:
     """Check program files; print every error as FILE:LINE: step N (name): field: message."""
-    from controller.capabilities import sim_profile_capabilities
+    from controller.cli.simdevice import sim_profile_capabilities
     from controller.program.validate import expand_files, validate_file
 
     limit_s = _session_limit(session_limit)
-    devices = [sim_profile_capabilities(p) for p in profiles or PROFILES]
+    devices = [sim_profile_capabilities(p) for p in profiles or SIM_PROFILES]
     paths, skipped = expand_files(files, _SKIPPED_SUFFIXES)
     for path in skipped:
         click.echo(f"{path}: skipped (not a program file)", err=True)
@@ -132,11 +116,11 @@ def validate_cmd(files: tuple[Path, ...], profiles: tuple[str, ...], session_lim
 
 @click.command("show")
 @click.argument("program")
-@_profile_option
-@_dir_option
+@profile_option(_COMPILE_FOR)
+@program_dirs_option
 def show_cmd(program: str, profile: str, dirs: tuple[Path, ...]) -> None:
     """Show a program (a name or a file) as a timeline table for a device profile."""
-    from controller.program.views import console, program_header, timeline_table
+    from controller.ui.programs import console, program_header, timeline_table
 
     loaded = _load(program, dirs)
     timeline, caps = _compile(loaded, profile)
@@ -149,21 +133,21 @@ def show_cmd(program: str, profile: str, dirs: tuple[Path, ...]) -> None:
 @click.argument("program")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Image file to write: .png or .svg.")
-@_profile_option
-@_dir_option
+@profile_option(_COMPILE_FOR)
+@program_dirs_option
 def plot_cmd(program: str, output: Path, profile: str, dirs: tuple[Path, ...]) -> None:
     """Draw a program: zones as lanes over time, intensity as height and colour, heat marked."""
-    from controller.errors import ProgramErrors
-    from controller.program.diagnostics import UnplacedProgramError as Unplaced
-    from controller.program.plot import PLOT_SUFFIXES, plot_timeline
+    from controller.errors import OutputError
+    from controller.ui.plot import PLOT_SUFFIXES, plot_timeline
 
     if output.suffix.lower() not in PLOT_SUFFIXES:
-        raise ProgramErrors([Unplaced(f"{output}: can draw .png or .svg files only")])
+        raise click.BadParameter(f"{output}: can draw .png or .svg files only",
+                                 param_hint="'-o' / '--output'")
     timeline, caps = _compile(_load(program, dirs), profile)
     try:
         plot_timeline(timeline, caps, output)
     except OSError as err:
-        raise ProgramErrors([Unplaced(f"{output}: cannot write: {err.strerror}")]) from None
+        raise OutputError(f"{output}: cannot write: {err.strerror}") from None
     click.echo(f"wrote {output}")
 
 
@@ -187,20 +171,22 @@ def schema_cmd(output: Path | None) -> None:
 @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
 def new_cmd(name: str, output: str | None, force: bool) -> None:
     """Write a commented starter program called NAME that validates as it is."""
-    from controller.errors import ProgramErrors
+    from controller.errors import OutputError
     from controller.program.authoring import starter_program
-    from controller.program.diagnostics import UnplacedProgramError as Unplaced
 
     target = output or f"{name}.yaml"
     try:
         text = starter_program(name, None if target == "-" else target)
     except ValueError as err:
-        raise ProgramErrors([Unplaced(str(err))]) from None
+        raise click.BadParameter(str(err), param_hint="'NAME'") from None
     if target == "-":
         click.echo(text, nl=False)
         return
     path = Path(target)
     if path.exists() and not force:
-        raise ProgramErrors([Unplaced(f"{path} exists; use --force to overwrite it")])
+        raise OutputError(f"{path} exists; use --force to overwrite it")
     _write_text(path, text)
     click.echo(f"wrote {path}; check it with: massagectl validate {path}")
+
+
+COMMANDS = (list_cmd, validate_cmd, show_cmd, plot_cmd, schema_cmd, new_cmd)

@@ -10,38 +10,37 @@ from pathlib import Path
 
 import click
 
-from controller.cli.options import program_dirs_option, safety_options
+from controller.cli.options import profile_option, program_dirs_option, safety_options
 
 
-def register(group: click.Group) -> None:
-    """Add `run` to the `massagectl` group."""
+@click.command("run")
+@click.argument("program")
+@click.option("--port", "-p", help="Device path or pyserial URL of a real massager.")
+@click.option("--sim", "use_sim", is_flag=True, help="Run against the built-in simulator.")
+@profile_option("Simulator profile (with --sim).")
+@click.option("--speed", help="Simulator only: speed-up factor, or 'max' for virtual time.")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Session log file (JSON Lines); default ~/.local/state/massagectl/logs/.")
+@click.option("--no-log", is_flag=True, help="Do not write a session log.")
+@click.option("--reconnect", is_flag=True, help="If the device is lost, wait for it and resume gently.")
+@safety_options
+@program_dirs_option
+def run_cmd(program: str, port: str | None, use_sim: bool, profile: str, speed: str | None,
+            log_path: Path | None, no_log: bool, reconnect: bool, profile_file: Path | None,
+            acknowledge: bool, session_limit: float | None, max_intensity: int | None,
+            dirs: tuple[Path, ...]) -> None:
+    """Run PROGRAM (a built-in name or a file) on a massager (--port) or the simulator (--sim)."""
+    from controller.cli.run_session import parse_speed, run_program
 
-    @group.command("run")
-    @click.argument("program")
-    @click.option("--port", "-p", help="Device path or pyserial URL of a real massager.")
-    @click.option("--sim", "use_sim", is_flag=True, help="Run against the built-in simulator.")
-    @click.option("--profile", type=click.Choice(["foot", "chair"]), default="foot", show_default=True,
-                  help="Simulator profile (with --sim).")
-    @click.option("--speed", help="Simulator only: speed-up factor, or 'max' for virtual time.")
-    @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path),
-                  help="Session log file (JSON Lines); default ~/.local/state/massagectl/logs/.")
-    @click.option("--no-log", is_flag=True, help="Do not write a session log.")
-    @click.option("--reconnect", is_flag=True, help="If the device is lost, wait for it and resume gently.")
-    @safety_options
-    @program_dirs_option
-    def run_cmd(program: str, port: str | None, use_sim: bool, profile: str, speed: str | None,
-                log_path: Path | None, no_log: bool, reconnect: bool, profile_file: Path | None,
-                acknowledge: bool, session_limit: float | None, max_intensity: int | None,
-                dirs: tuple[Path, ...]) -> None:
-        """Run PROGRAM (a built-in name or a file) on a massager (--port) or the simulator (--sim)."""
-        from controller.cli.run_session import parse_speed, run_program
+    if bool(port) == use_sim:
+        raise click.UsageError("give exactly one of --port PORT or --sim")
+    factor = parse_speed(speed)
+    if factor is not None and port:
+        raise click.UsageError("--speed works only with --sim: a real massager runs in real time")
+    sys.exit(run_program(program, port=port, profile=profile, factor=factor, log_path=log_path,
+                         no_log=no_log, reconnect=reconnect, profile_file=profile_file,
+                         acknowledge=acknowledge, session_limit=session_limit,
+                         max_intensity=max_intensity, dirs=dirs))
 
-        if bool(port) == use_sim:
-            raise click.UsageError("give exactly one of --port PORT or --sim")
-        factor = parse_speed(speed)
-        if factor is not None and port:
-            raise click.UsageError("--speed works only with --sim: a real massager runs in real time")
-        sys.exit(run_program(program, port=port, profile=profile, factor=factor, log_path=log_path,
-                             no_log=no_log, reconnect=reconnect, profile_file=profile_file,
-                             acknowledge=acknowledge, session_limit=session_limit,
-                             max_intensity=max_intensity, dirs=dirs))
+
+COMMANDS = (run_cmd,)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import signal
 import sys
@@ -16,16 +15,16 @@ import click
 from controller import exitcodes
 from controller.clock import Clock, RealClock, ScaledClock, VirtualClock
 from controller.errors import LinkError, MassagerError
-from controller.health import load_profile
-from controller.keys import KeyReader
-from controller.link import Link
-from controller.player import Interrupted, Outcome, Player
 from controller.program.library import program_folders, resolve_program
-from controller.resttime import record_session_end, require_rest
-from controller.runs import RunPlan, check_run, make_session, prepare_timeline
-from controller.session import Session
-from controller.sessionlog import SessionLog, default_log_path
-from controller.view import make_view
+from controller.runs import RunPlan, assess_run, make_session, prepare_timeline
+from controller.runs.player import Interrupted, Outcome, Player
+from controller.runs.session import Session
+from controller.runs.sessionlog import SessionLog, default_log_path
+from controller.safety.health import HealthProfile, load_profile
+from controller.safety.resttime import record_session_end, require_rest
+from controller.ui.keys import KeyReader
+from controller.ui.view import View, make_view
+from controller.wire.link import Link
 
 OUTCOME_EXIT = {
     Outcome.COMPLETED: exitcodes.OK,
@@ -72,7 +71,7 @@ def link_factory(port: str | None, profile: str, clock: Clock, log: SessionLog |
 
         return open_sim
 
-    from controller.cli.device_cmds import open_link
+    from controller.wire.ports import open_link
 
     def open_port() -> Link:
         link = open_link(port)
@@ -96,15 +95,27 @@ def sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def plan_for(program: str, *, dirs: tuple[Path, ...], profile_file: Path | None, acknowledge: bool,
+             session_limit: float | None, max_intensity: int | None) -> tuple[RunPlan, HealthProfile | None]:
+    """The program, the user's health profile and the safety verdict, as `run` and `check` both read them.
+
+    `session_limit` is in minutes, as the option gives it.
+    """
+    loaded = resolve_program(program, program_folders(list(dirs)))
+    health = load_profile(profile_file)
+    plan = assess_run(loaded, health, acknowledged=acknowledge,
+                      session_limit_s=session_limit * 60 if session_limit else None,
+                      max_intensity=max_intensity)
+    return plan, health
+
+
 def run_program(program: str, *, port: str | None, profile: str, factor: float | None, log_path: Path | None,
                 no_log: bool, reconnect: bool, profile_file: Path | None, acknowledge: bool,
                 session_limit: float | None, max_intensity: int | None, dirs: tuple[Path, ...]) -> int:
     """Run one program; returns the exit code that says how the session ended."""
-    loaded = resolve_program(program, program_folders(list(dirs)))
-    health = load_profile(profile_file)
-    plan = check_run(loaded, health, acknowledged=acknowledge,
-                     session_limit_s=session_limit * 60 if session_limit else None,
-                     max_intensity=max_intensity)
+    plan, _ = plan_for(program, dirs=dirs, profile_file=profile_file, acknowledge=acknowledge,
+                       session_limit=session_limit, max_intensity=max_intensity)
+    plan.assessment.raise_if_refused()
     clock = RealClock() if port else sim_clock(factor)
     log = None if no_log else SessionLog(log_path or default_log_path(), clock)
     try:
@@ -122,39 +133,13 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
     view = make_view(sys.stdout, interactive=interactive)
     for finding in plan.assessment.findings:
         view.note(str(finding))
-    player_ref: list[Player] = []
-    session = make_session(
-        open_link, clock, plan.policy,
-        temperature=lambda: player_ref[0].temperature_c if player_ref else None,
-        on_state=lambda state, err: log.state(state, err) if log else None)
+    session = make_session(open_link, clock, plan.policy,
+                           on_state=lambda state, err: log.state(state, err) if log else None)
+    player: Player | None = None
     try:
         with sigterm_interrupts():
-            timeline, findings = prepare_timeline(session, plan)
-            real_device = session.capabilities is not None and not session.capabilities.simulator
-            if real_device:  # a person is on it: no back-to-back sessions past the session limit
-                require_rest(plan.policy)
-            for finding in findings:
-                view.note(str(finding))
-            def note(text: str) -> None:
-                view.note(text)
-                if log is not None:
-                    log.write("note", text=text)
-
-            player = Player(session, timeline, session_limit_s=plan.policy.session_limit_s,
-                            reconnect=reconnect, on_tick=view.update, on_note=note)
-            player_ref.append(player)
-            if log is not None:
-                caps = session.capabilities
-                log.write("session", program=timeline.program_id, program_name=timeline.program_name,
-                          total_s=timeline.total_s, device=dataclasses.asdict(caps) if caps else None,
-                          zones={z.id: z.name for z in caps.zones} if caps else {})
-            view.start(timeline, session.capabilities)  # type: ignore[arg-type]
-            with KeyReader(player.controls):
-                try:
-                    outcome = player.run()
-                finally:
-                    if real_device:
-                        record_session_end()
+            player, real_device = _prepare(session, plan, view, log, reconnect)
+            outcome = _play(player, real_device)
     except (KeyboardInterrupt, Interrupted):
         _stop_quietly(session)
         outcome = Outcome.STOPPED
@@ -163,10 +148,55 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
         if log is not None:
             log.write("end", outcome="fault", position_s=0, error=str(err))
         raise
+    return _finish(session, player, outcome, view, log)
+
+
+def _prepare(session: Session, plan: RunPlan, view: View, log: SessionLog | None,
+             reconnect: bool) -> tuple[Player, bool]:
+    """Connect, compile for the device, enforce the rest between sessions and log the start.
+
+    Returns the player, and whether a person is on a real device (not the simulator).
+    """
+    timeline, findings = prepare_timeline(session, plan)
+    caps = session.capabilities
+    assert caps is not None  # prepare_timeline raises unless the handshake gave them
+    if not caps.simulator:  # a person is on it: no back-to-back sessions past the session limit
+        require_rest(plan.policy)
+    for finding in findings:
+        view.note(str(finding))
+
+    def note(text: str) -> None:
+        view.note(text)
+        if log is not None:
+            log.write("note", text=text)
+
+    player = Player(session, timeline, session_limit_s=plan.policy.session_limit_s,
+                    reconnect=reconnect, on_tick=view.update, on_note=note)
+    if log is not None:
+        log.begin(program=timeline.program_id, program_name=timeline.program_name,
+                  total_s=timeline.total_s, device=dataclasses.asdict(caps),
+                  zones={z.id: z.name for z in caps.zones})
+    view.start(timeline, caps)
+    return player, not caps.simulator
+
+
+def _play(player: Player, real_device: bool) -> Outcome:
+    """Play with the keys live; a real session's end is remembered for the rest between sessions."""
+    with KeyReader(player.controls):
+        try:
+            return player.run()
+        finally:
+            if real_device:
+                record_session_end()
+
+
+def _finish(session: Session, player: Player | None, outcome: Outcome, view: View,
+            log: SessionLog | None) -> int:
+    """Log and show how it ended; the exit code that says so."""
     error = session.error
     message = str(error) if outcome == Outcome.FAULT and error else ""
     if log is not None:
-        position = player_ref[0].position() if player_ref else 0.0
+        position = player.position() if player else 0.0
         log.write("end", outcome=outcome.value, position_s=round(position, 3), error=message)
     view.finish(outcome.value, message)
     if outcome == Outcome.FAULT:
@@ -175,8 +205,5 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
 
 
 def _stop_quietly(session: Session) -> None:
-    """Interrupted before playing: make sure nothing runs (the device is off unless it was started)."""
-    if session.link is None:
-        return
-    with contextlib.suppress(MassagerError):
-        session.link.emergency_stop()
+    """Interrupted before or around playing: the session halts, through its state machine."""
+    session.halt()

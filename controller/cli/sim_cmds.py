@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from controller.cli.options import profile_option
+
 if TYPE_CHECKING:
     from sim.pty_server import PtyServer
     from sim.tcp_server import TcpServer
@@ -72,71 +74,70 @@ def _serve_until_signal(server: PtyServer | TcpServer, first_line: str) -> None:
             signal.signal(sig, handler)
 
 
-def register(group: click.Group) -> None:
-    """Add this module's commands to the `massagectl` group."""
+@click.command("sim")
+@click.option("--pty", "use_pty", is_flag=True, help="Serve on a new pseudo-terminal.")
+@click.option("--tcp", "tcp", metavar="HOST:PORT", callback=_parse_tcp,
+              help="Serve on TCP (port 0 picks one); connect with socket://HOST:PORT.")
+@profile_option("Which device to simulate.")
+@click.option("--link", "link", type=click.Path(dir_okay=False, path_type=Path),
+              help="Keep a symlink at PATH pointing at the pty (re-pointed on reconnect).")
+@click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the actuator timeline and events to FILE as JSON Lines.")
+@click.option("--drop", type=_PROBABILITY, default=0.0, help="Probability a frame is lost.")
+@click.option("--corrupt", type=_PROBABILITY, default=0.0,
+              help="Probability 1-3 bits of a frame flip.")
+@click.option("--duplicate", type=_PROBABILITY, default=0.0,
+              help="Probability a frame arrives twice.")
+@click.option("--delay", type=_PROBABILITY, default=0.0, help="Probability a frame is late.")
+@click.option("--delay-ms", type=click.FloatRange(min=0.0), default=30.0, show_default=True,
+              help="How late a delayed frame is.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for frame faults.")
+@click.option("--disconnect-at", type=_SECONDS, help="Unplug after S seconds.")
+@click.option("--reconnect-after", type=_SECONDS, help="Plug back in S seconds after unplug.")
+@click.option("--reset-at", type=_SECONDS, help="Device resets after S seconds.")
+@click.option("--overheat-at", type=_SECONDS, help="Heater runs away after S seconds.")
+@click.option("--stuck-zone", metavar="NAME", help="This zone's drive is faulty (NAK ZONE_STUCK).")
+@click.option("--awol-at", type=_SECONDS, help="Device stops answering after S seconds.")
+@click.option("--defect", "defects", metavar="NAME", multiple=True, callback=_check_defects,
+              help="Make a NON-CONFORMING device that breaks the protocol on purpose, to test the "
+                   "conformance kit only (repeatable): no-watchdog, no-lease, dup-reapply, slow-estop, "
+                   "bad-crc-accept, no-nak-range.")
+def sim_command(use_pty: bool, tcp: tuple[str, int] | None, profile: str, link: Path | None,
+                record: Path | None, drop: float, corrupt: float, duplicate: float,
+                delay: float, delay_ms: float, seed: int, disconnect_at: float | None,
+                reconnect_after: float | None, reset_at: float | None,
+                overheat_at: float | None, stuck_zone: str | None,
+                awol_at: float | None, defects: tuple[str, ...]) -> None:
+    """Run a simulated massager until Ctrl-C; prints the port to open as the first line."""
+    from sim.faults import FaultPlan
+    from sim.pty_server import PtyServer
+    from sim.tcp_server import TcpServer
 
-    @group.command("sim")
-    @click.option("--pty", "use_pty", is_flag=True, help="Serve on a new pseudo-terminal.")
-    @click.option("--tcp", "tcp", metavar="HOST:PORT", callback=_parse_tcp,
-                  help="Serve on TCP (port 0 picks one); connect with socket://HOST:PORT.")
-    @click.option("--profile", type=click.Choice(["chair", "foot"]), default="foot",
-                  show_default=True, help="Which device to simulate.")
-    @click.option("--link", "link", type=click.Path(dir_okay=False, path_type=Path),
-                  help="Keep a symlink at PATH pointing at the pty (re-pointed on reconnect).")
-    @click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path),
-                  help="Write the actuator timeline and events to FILE as JSON Lines.")
-    @click.option("--drop", type=_PROBABILITY, default=0.0, help="Probability a frame is lost.")
-    @click.option("--corrupt", type=_PROBABILITY, default=0.0,
-                  help="Probability 1-3 bits of a frame flip.")
-    @click.option("--duplicate", type=_PROBABILITY, default=0.0,
-                  help="Probability a frame arrives twice.")
-    @click.option("--delay", type=_PROBABILITY, default=0.0, help="Probability a frame is late.")
-    @click.option("--delay-ms", type=click.FloatRange(min=0.0), default=30.0, show_default=True,
-                  help="How late a delayed frame is.")
-    @click.option("--seed", type=int, default=0, show_default=True, help="Seed for frame faults.")
-    @click.option("--disconnect-at", type=_SECONDS, help="Unplug after S seconds.")
-    @click.option("--reconnect-after", type=_SECONDS, help="Plug back in S seconds after unplug.")
-    @click.option("--reset-at", type=_SECONDS, help="Device resets after S seconds.")
-    @click.option("--overheat-at", type=_SECONDS, help="Heater runs away after S seconds.")
-    @click.option("--stuck-zone", metavar="NAME", help="This zone's drive is faulty (NAK ZONE_STUCK).")
-    @click.option("--awol-at", type=_SECONDS, help="Device stops answering after S seconds.")
-    @click.option("--defect", "defects", metavar="NAME", multiple=True, callback=_check_defects,
-                  help="Make a NON-CONFORMING device that breaks the protocol on purpose, to test the "
-                       "conformance kit only (repeatable): no-watchdog, no-lease, dup-reapply, slow-estop, "
-                       "bad-crc-accept, no-nak-range.")
-    def sim_command(use_pty: bool, tcp: tuple[str, int] | None, profile: str, link: Path | None,
-                    record: Path | None, drop: float, corrupt: float, duplicate: float,
-                    delay: float, delay_ms: float, seed: int, disconnect_at: float | None,
-                    reconnect_after: float | None, reset_at: float | None,
-                    overheat_at: float | None, stuck_zone: str | None,
-                    awol_at: float | None, defects: tuple[str, ...]) -> None:
-        """Run a simulated massager until Ctrl-C; prints the port to open as the first line."""
-        from sim.faults import FaultPlan
-        from sim.pty_server import PtyServer
-        from sim.tcp_server import TcpServer
+    if use_pty == (tcp is not None):
+        raise click.UsageError("give exactly one of --pty or --tcp HOST:PORT")
+    if link is not None and tcp is not None:
+        raise click.BadParameter("--link only applies to --pty", param_hint="--link")
+    _check_zone(profile, stuck_zone)
+    plan = FaultPlan(
+        drop=drop, corrupt=corrupt, duplicate=duplicate, delay=delay, delay_s=delay_ms / 1000,
+        seed=seed, disconnect_at=disconnect_at, reconnect_after_s=reconnect_after,
+        reset_at=reset_at, overheat_at=overheat_at, stuck_zone=stuck_zone, awol_at=awol_at,
+    )
+    if defects:
+        from sim.defects import banner
 
-        if use_pty == (tcp is not None):
-            raise click.UsageError("give exactly one of --pty or --tcp HOST:PORT")
-        if link is not None and tcp is not None:
-            raise click.BadParameter("--link only applies to --pty", param_hint="--link")
-        _check_zone(profile, stuck_zone)
-        plan = FaultPlan(
-            drop=drop, corrupt=corrupt, duplicate=duplicate, delay=delay, delay_s=delay_ms / 1000,
-            seed=seed, disconnect_at=disconnect_at, reconnect_after_s=reconnect_after,
-            reset_at=reset_at, overheat_at=overheat_at, stuck_zone=stuck_zone, awol_at=awol_at,
-        )
-        if defects:
-            from sim.defects import banner
+        click.echo(banner(defects), err=True)
+    if tcp is not None:
+        try:
+            tcp_server = TcpServer(tcp[0], tcp[1], profile=profile, faults=plan,
+                                   record_path=record, defects=defects)
+        except OSError as err:
+            raise click.ClickException(f"cannot listen on {tcp[0]}:{tcp[1]}: {err}") from err
+        _serve_until_signal(tcp_server, tcp_server.start())
+        return
+    pty_server = PtyServer(profile=profile, faults=plan, record_path=record, link_path=link,
+                           defects=defects)
+    _serve_until_signal(pty_server, pty_server.start())
 
-            click.echo(banner(defects), err=True)
-        if tcp is not None:
-            try:
-                tcp_server = TcpServer(tcp[0], tcp[1], profile=profile, faults=plan,
-                                       record_path=record, defects=defects)
-            except OSError as err:
-                raise click.ClickException(f"cannot listen on {tcp[0]}:{tcp[1]}: {err}") from err
-            _serve_until_signal(tcp_server, tcp_server.start())
-            return
-        pty_server = PtyServer(profile=profile, faults=plan, record_path=record, link_path=link,
-                               defects=defects)
-        _serve_until_signal(pty_server, pty_server.start())
+
+COMMANDS = (sim_command,)

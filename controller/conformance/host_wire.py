@@ -1,5 +1,5 @@
-"""The conformance kit's ONLY import of the host's wire code (codec primitives, message classes, enums and
-the serial port opener): when the host's wire layer moves, this is the one file to fix.
+"""The conformance kit's ONLY import of the host's wire layer (codec primitives, message classes, enums and
+the serial port opener, all in controller/wire/): when that layer changes, this is the one file to fix.
 
 The host codec speaks 1.0; what firmware_protocol.md 1.1 adds (KEEPALIVE, RENEW, NAK ZONE_OFF, GET_STATUS
 flags, MAX_ENCODED 247) is named here and built by the kit itself (frames.py), from the document.
@@ -7,8 +7,8 @@ flags, MAX_ENCODED 247) is named here and built by the kit itself (frames.py), f
 
 from __future__ import annotations
 
-from controller.codec import cobs_decode, cobs_encode, crc16_ccitt_false, decode_body
-from controller.protocol import (
+from controller.wire.codec import cobs_decode, cobs_encode, crc16_ccitt_false, decode_body
+from controller.wire.protocol import (
     CRC_LEN,
     DEFAULT_BAUD,
     HEADER_LEN,
@@ -33,7 +33,7 @@ from controller.protocol import (
     ZoneInfo,
     ZoneState,
 )
-from controller.transport import SerialTransport
+from controller.wire.transport import SerialTransport
 
 # firmware_protocol.md 1.1, not (yet) in the host's protocol module
 PROTOCOL_MINOR_V11 = 1

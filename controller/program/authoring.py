@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import yaml
 
-from controller.program.duration import format_duration
 from controller.program.model import Program
+from controller.program.vocabulary import PROGRAM_ID_RE
+from controller.timetext import format_duration
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _KEY_ORDER = (
     "name", "repeat", "travel", "each", "duration", "zones", "motion", "intensity", "speed", "heat",
     "steps",
@@ -72,7 +71,7 @@ steps:
 
 def starter_program(program_id: str, file: str | None = None) -> str:
     """A commented starter program with id `program_id`; raises ValueError for an invalid id."""
-    if not _ID_RE.match(program_id):
+    if not PROGRAM_ID_RE.match(program_id):
         raise ValueError(
             f"{program_id!r} is not a valid program id: use lower-case letters, digits, - and _ "
             "(at most 40, starting with a letter or digit)"

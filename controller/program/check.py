@@ -1,15 +1,18 @@
-"""A loaded program compiled and checked with every error placed on its line in the file."""
+"""A loaded program compiled and checked with every error placed on its line in the file, and the safety
+layer's view of it (`program_meta`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from controller.capabilities import DeviceCapabilities
 from controller.errors import ProgramError, ProgramErrors
-from controller.limits import DEFAULT_SESSION_LIMIT_S
 from controller.program.compiler import compile_program
 from controller.program.loader import LoadedProgram
+from controller.program.model import RepeatBlock, Step
+from controller.safety.assess import DeclaredCondition, ProgramMeta
+from controller.safety.limits import DEFAULT_SESSION_LIMIT_S
 from controller.timeline import Timeline
+from controller.wire.capabilities import DeviceCapabilities
 
 
 def compile_loaded(
@@ -49,3 +52,18 @@ def _placed(err: ProgramError, loaded: LoadedProgram) -> ProgramError:
         step_name=err.step_name,
         field=err.field,
     )
+
+
+def program_meta(loaded: LoadedProgram) -> ProgramMeta:
+    """The policy's view of a loaded program: its declared conditions with their lines, and its heat."""
+    refs = loaded.conditions()
+    declared = {kind: tuple(DeclaredCondition(r.condition, r.line, r.note) for r in refs if r.kind == kind)
+                for kind in ("contraindication", "caution")}
+    program = loaded.program
+    return ProgramMeta(program.id, program.name, loaded.file, declared["contraindication"],
+                       declared["caution"], _uses_heat(program.steps))
+
+
+def _uses_heat(steps: Iterable[Step]) -> bool:
+    return any(_uses_heat(s.steps) if isinstance(s, RepeatBlock) else s.heat != "off" for s in steps)
+

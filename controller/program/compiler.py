@@ -8,7 +8,8 @@ Rules (docs/program-format.md repeats them for authors):
   the zone and the device.
 - Motions: used as is, else the declared fallback (`fallbacks.motions`), else an error.
 - Intensity 0..10 scales to 0..intensity_max, rounding half up; a non-zero level never scales to 0.
-  Speed 1..5 scales to 1..speed_max. Heat off/low/high scales to 0, ceil(heat_max/2), heat_max.
+  Speed 1..5 scales to 1..speed_max. Heat off/low/high scales to 0, ceil(heat_max/2), heat_max. One
+  rule for all three, shared with the safety gate: controller/safety/limits.py `to_device_level`.
 - Heat applies to the heated zones among the zones a step works at that moment; unheated ones get 0.
   A step asking for heat where none of its zones is heated (or the device has no heater) is an error,
   unless the program says `fallbacks: {heat: skip}`, which runs it without heat.
@@ -23,10 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
 
-from controller.capabilities import DeviceCapabilities, Zone
 from controller.errors import ProgramError, ProgramErrors
-from controller.limits import DEFAULT_SESSION_LIMIT_S, PROGRAM_INTENSITY_MAX, PROGRAM_SPEED_MAX
-from controller.program.duration import format_duration
 from controller.program.model import (
     Fallbacks,
     IntensityRamp,
@@ -36,8 +34,17 @@ from controller.program.model import (
     Step,
     TravelStep,
 )
-from controller.program.vocabulary import FOOT_SOLE_ZONES, HEAT_NAMES, MOTION_IDS, ZONE_EQUIVALENTS
+from controller.program.vocabulary import FOOT_SOLE_ZONES, HEAT_NAMES, ZONE_EQUIVALENTS
+from controller.safety.limits import (
+    DEFAULT_SESSION_LIMIT_S,
+    PROGRAM_HEAT_MAX,
+    PROGRAM_SPEED_MAX,
+    to_device_level,
+)
 from controller.timeline import Command, Timeline, ZoneSetting
+from controller.timetext import format_duration
+from controller.wire.capabilities import DeviceCapabilities, Zone
+from controller.wire.protocol import MOTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +191,7 @@ def _device_heat(
         return 0
     heated = caps.has_heater and any(z.heated for g in groups for z in g)
     if heated:
-        return -(-level * caps.heat_max // (len(HEAT_NAMES) - 1))
+        return to_device_level(level, caps.heat_max, PROGRAM_HEAT_MAX)
     if fallbacks.heat == "skip":
         return 0
     zones = ", ".join(z.name for g in groups for z in g)
@@ -197,16 +204,9 @@ def _device_heat(
         step=number, step_name=step_name, field="heat")])
 
 
-def _scale(level: int, top: int, device_max: int) -> int:
-    """`level` of 0..top on 0..device_max, half up; a non-zero level stays at least 1."""
-    if level <= 0:
-        return 0
-    return max(1, (2 * level * device_max + top) // (2 * top))
-
-
 def _scale_speed(speed: int, speed_max: int) -> int:
     """Program speed 1..5 on the device's 1..speed_max."""
-    return 1 + _scale(speed - 1, PROGRAM_SPEED_MAX - 1, speed_max - 1) if speed > 1 else 1
+    return 1 + to_device_level(speed - 1, speed_max - 1, PROGRAM_SPEED_MAX - 1) if speed > 1 else 1
 
 
 def _commands(
@@ -268,9 +268,9 @@ def _settings(
     leaf: _Leaf, stop: _Stop, level: int, caps: DeviceCapabilities
 ) -> tuple[ZoneSetting, ...]:
     """The absolute state of the stop's zones at program intensity `level`."""
-    intensity = _scale(level, PROGRAM_INTENSITY_MAX, caps.intensity_max)
+    intensity = to_device_level(level, caps.intensity_max)
     return tuple(
-        ZoneSetting(zone.name, zone.id, leaf.motion, MOTION_IDS[leaf.motion], intensity,
+        ZoneSetting(zone.name, zone.id, leaf.motion, MOTIONS[leaf.motion], intensity,
                     leaf.speed, heat)
         for zone, heat in zip(stop.zones, stop.heats, strict=True)
     )

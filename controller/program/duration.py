@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from controller.limits import HARD_MAX_SESSION_S
+from controller.safety.limits import HARD_MAX_SESSION_S
+from controller.timetext import format_duration
 
 # Whole seconds keep every command boundary exact: timelines add up without float drift.
 DURATION_PATTERN = r"^(?=.*\d)\s*(?:(\d{1,5})\s*m(?:in)?)?\s*(?:(\d{1,5})\s*s(?:ec)?)?\s*$"
@@ -51,14 +52,3 @@ def _check_range(seconds: int, written: object) -> int:
             f"({format_duration(MAX_STEP_S)})"
         )
     return seconds
-
-
-def format_duration(seconds: float) -> str:
-    """`seconds` the way a program file writes it: 45s, 2m, 1m30s."""
-    whole = int(round(seconds))
-    minutes, secs = divmod(whole, 60)
-    if minutes and secs:
-        return f"{minutes}m{secs:02d}s"
-    if minutes:
-        return f"{minutes}m"
-    return f"{secs}s"

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from controller.errors import ProgramError, ProgramErrors
+from controller.paths import user_programs_dir
 from controller.program.diagnostics import UnplacedProgramError
 from controller.program.loader import LoadedProgram, load_program_file
+from controller.program.vocabulary import PROGRAM_ID_RE
 from programs import PROGRAMS_DIR
 
 PROGRAM_SUFFIXES = (".yaml", ".yml")
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 Origin = Literal["dir", "user", "built-in"]
 
@@ -48,14 +48,6 @@ class CatalogEntry:
     @property
     def id(self) -> str | None:
         return self.loaded.program.id if self.loaded else None
-
-
-def user_programs_dir(env: Mapping[str, str] | None = None) -> Path:
-    """The user's program folder: $XDG_CONFIG_HOME/massagectl/programs, else ~/.config/…."""
-    env = os.environ if env is None else env
-    base = env.get("XDG_CONFIG_HOME") or ""
-    root = Path(base) if os.path.isabs(base) else Path(env.get("HOME") or Path.home()) / ".config"
-    return root / "massagectl" / "programs"
 
 
 def program_folders(
@@ -122,7 +114,7 @@ def resolve_program(ref: str, folders: Sequence[ProgramFolder]) -> LoadedProgram
     """The program `ref` names (an id in `folders`, or a file path); raises ProgramErrors."""
     if looks_like_path(ref):
         return load_program_file(Path(ref).expanduser())
-    if not _NAME_RE.match(ref):
+    if not PROGRAM_ID_RE.match(ref):
         raise ProgramErrors([UnplacedProgramError(
             f"{ref!r} is neither a program name (lower-case letters, digits, - and _) nor a file path")])
     known: list[str] = []

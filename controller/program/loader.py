@@ -16,11 +16,11 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from controller.errors import ProgramError, ProgramErrors
-from controller.program.conditions import Condition
 from controller.program.diagnostics import program_errors, step_paths
 from controller.program.model import Program
 from controller.program.yamlsource import Path as DataPath
 from controller.program.yamlsource import SourceMap, parse_yaml
+from controller.safety.conditions import Condition
 
 MAX_FILE_BYTES = 64 * 1024   # RELIABILITY 24: larger files are refused before parsing
 _FOREIGN_BOMS = {

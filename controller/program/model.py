@@ -2,7 +2,7 @@
 
 A program is metadata plus steps; a step is one of three small kinds (a discriminated union):
 a plain step, a repeat block, or a travel along a line of zones. Everything is on the device-independent
-program scale (controller/limits.py); the compiler maps it onto a device.
+program scale (controller/safety/limits.py); the compiler maps it onto a device.
 """
 
 from __future__ import annotations
@@ -22,16 +22,17 @@ from pydantic import (
     model_validator,
 )
 
-from controller.limits import PROGRAM_INTENSITY_MAX, PROGRAM_SPEED_MAX
-from controller.program.conditions import Condition
 from controller.program.duration import DURATION_PATTERN, MAX_STEP_S, parse_duration
 from controller.program.vocabulary import (
+    PROGRAM_ID_PATTERN,
     ZONE_NAMES,
     HeatName,
     IntensityClass,
     MotionName,
     ZoneName,
 )
+from controller.safety.conditions import Condition
+from controller.safety.limits import PROGRAM_INTENSITY_MAX, PROGRAM_SPEED_MAX
 
 SCHEMA_VERSION = 1
 MAX_REPEAT = 100
@@ -201,7 +202,7 @@ class Program(_Frozen):
 
     schema_version: Literal[1] = Field(description="Format version of this file; always 1.")
     id: str = Field(
-        pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$",
+        pattern=PROGRAM_ID_PATTERN,
         description="Unique name used to pick the program: lower-case letters, digits, - and _.",
     )
     name: str = Field(min_length=1, max_length=60, description="Human name of the program.")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from controller.capabilities import DeviceCapabilities
 from controller.errors import ProgramError, ProgramErrors
 from controller.program.check import check_program
-from controller.program.duration import format_duration
 from controller.program.library import PROGRAM_SUFFIXES
 from controller.program.loader import load_program_file
+from controller.timetext import format_duration
+from controller.wire.capabilities import DeviceCapabilities
 
 
 def expand_files(

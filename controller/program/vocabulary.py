@@ -2,12 +2,21 @@
 
 Zone and motion names follow the registry of firmware_protocol.md §3.8 so every host and device spell them
 alike; a program is checked against this vocabulary without a device, and against a device's own zones when
-it is compiled.
+it is compiled. Motion names and their ids are the protocol's (controller/wire/protocol.py `MOTIONS`), heat
+level names the program scale's (controller/safety/limits.py): named there once, used here.
 """
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+import re
+from typing import TYPE_CHECKING, Literal, get_args
+
+from controller.safety.limits import PROGRAM_HEAT_LEVELS
+from controller.wire.protocol import MOTIONS
+
+# A program's id, and so the name it is picked by: what `massagectl run NAME` and a file's `id:` accept.
+PROGRAM_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+PROGRAM_ID_RE = re.compile(PROGRAM_ID_PATTERN)
 
 ZoneName = Literal[
     # foot (reflexology map, DOMAIN.md)
@@ -33,16 +42,15 @@ ZoneName = Literal[
 ]
 ZONE_NAMES: tuple[str, ...] = get_args(ZoneName)
 
-MotionName = Literal[
-    "roll", "knead", "swing", "stroke", "circle", "press", "pulse", "compress", "vibrate"
-]
-MOTION_NAMES: tuple[str, ...] = get_args(MotionName)
+MOTION_NAMES: tuple[str, ...] = tuple(name for name, motion_id in MOTIONS.items() if motion_id)  # not "none"
+HEAT_NAMES: tuple[str, ...] = PROGRAM_HEAT_LEVELS
 
-# firmware_protocol.md §3.8: motion ids are fixed by the protocol (0 is "none").
-MOTION_IDS: dict[str, int] = {name: i for i, name in enumerate(MOTION_NAMES, start=1)}
-
-HeatName = Literal["off", "low", "high"]
-HEAT_NAMES: tuple[str, ...] = get_args(HeatName)
+if TYPE_CHECKING:  # the type checker sees names; pydantic and the schema see the exact choices
+    MotionName = str
+    HeatName = str
+else:
+    MotionName = Literal[MOTION_NAMES]
+    HeatName = Literal[HEAT_NAMES]
 
 IntensityClass = Literal["light", "medium", "deep"]
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controller import codec
 from controller.errors import ProtocolError
-from controller.protocol import (
+from controller.wire import codec
+from controller.wire.protocol import (
     MAX_ENCODED,
     Ack,
     EmergencyStop,
@@ -20,6 +20,7 @@ from controller.protocol import (
     Hello,
     HelloReply,
     Message,
+    MsgType,
     Nak,
     SetActuators,
     SetEntry,
@@ -156,3 +157,10 @@ def test_decoder_never_raises_stays_bounded_and_recovers(garbage: bytes, cuts: l
             break
     out += decoder.feed(stream[pos:])
     assert out and out[-1] == Frame(seq, Heartbeat())
+
+
+@given(u8, messages)
+def test_each_message_carries_the_type_byte_it_is_framed_with(seq: int, msg: Message) -> None:
+    """The class's TYPE is the §3 byte on the wire, so matching an ACK needs no re-encoding."""
+    assert codec.encode_body(seq, msg)[2] == msg.TYPE
+    assert type(msg).TYPE is msg.TYPE and isinstance(msg.TYPE, MsgType)

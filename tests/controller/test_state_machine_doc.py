@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from controller.session import TRANSITIONS, mermaid_diagram
+from controller.runs.session import TRANSITIONS, mermaid_diagram
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "state-machine.md"
 

@@ -8,8 +8,8 @@ import pytest
 
 from controller.clock import RealClock
 from controller.errors import NotAMassager, PortBusy, PortNotFound
-from controller.link import Link
-from controller.transport import SerialTransport
+from controller.wire.link import Link
+from controller.wire.transport import SerialTransport
 
 
 def test_missing_port_is_a_clear_error() -> None:

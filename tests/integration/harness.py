@@ -6,13 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from controller.clock import VirtualClock
-from controller.link import Link
-from controller.player import Outcome, Player, Snapshot
 from controller.program.library import program_folders, resolve_program
 from controller.runs import check_run, make_session, prepare_timeline
-from controller.safety import SafetyPolicy
-from controller.session import Session
+from controller.runs.player import Outcome, Player, Snapshot
+from controller.runs.session import Session
+from controller.safety.policy import SafetyPolicy
 from controller.timeline import Command, Timeline
+from controller.wire.link import Link
 from sim import make_pair
 from sim.device import Device
 from sim.faults import FaultPlan

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from controller import exitcodes
+from controller.wire.protocol import MsgType
 
 MASSAGECTL = [sys.executable, "-m", "controller.cli"]
 ANSI = re.compile(r"\x1b\[")
@@ -50,6 +51,10 @@ def test_run_on_the_virtual_clock_completes_with_a_log_and_plain_lines(tmp_path:
     assert lines[-1].endswith("completed")
     end = records(log)[-1]
     assert end["kind"] == "end" and end["outcome"] == "completed"
+    (session,) = [r for r in records(log) if r["kind"] == "session"]
+    assert session["schema_version"] == 2
+    frame_types = {r["type"] for r in records(log) if r["kind"] in ("tx", "rx")}
+    assert frame_types <= {m.name for m in MsgType} and {"HELLO", "SET", "ACK", "SOFT_STOP"} <= frame_types
     report = massagectl("report", str(log), "--json")
     assert report.returncode == 0 and json.loads(report.stdout)["outcome"] == "completed"
 
@@ -70,8 +75,8 @@ def test_signal_mid_run_stops_the_device_and_says_stopped_by_user(
     assert proc.returncode == exitcodes.STOPPED_BY_USER, err
     assert "Traceback" not in err
     sent = [r["type"] for r in records(log) if r["kind"] == "tx"]
-    actuator_frames = [t for t in sent if t in ("SetActuators", "SoftStop", "EmergencyStop")]
-    assert actuator_frames[-1] in ("SoftStop", "EmergencyStop")  # a stop is the last actuator frame
+    actuator_frames = [t for t in sent if t in ("SET", "SOFT_STOP", "ESTOP")]
+    assert actuator_frames[-1] in ("SOFT_STOP", "ESTOP")  # a stop is the last actuator frame
     actuators = [r for r in records(record) if r["kind"] == "actuator"]
     on: dict[object, object] = {}
     for r in actuators:

@@ -13,9 +13,9 @@ import pytest
 
 from controller.clock import RealClock, VirtualClock
 from controller.errors import DeviceRejected
-from controller.link import Link
-from controller.protocol import DeviceState, NakCode, SetEntry
-from controller.transport import SerialTransport
+from controller.wire.link import Link
+from controller.wire.protocol import DeviceState, NakCode, SetEntry
+from controller.wire.transport import SerialTransport
 from sim import make_pair
 from sim.pty_server import PtyServer
 from sim.tcp_server import TcpServer

@@ -10,8 +10,8 @@ import pytest
 
 from controller.clock import VirtualClock
 from controller.errors import DeviceRejected, LinkTimeout
-from controller.link import Link
-from controller.protocol import NakCode, SetEntry
+from controller.wire.link import Link
+from controller.wire.protocol import NakCode, SetEntry
 from sim import make_pair
 from sim.faults import FaultPlan
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from controller.errors import DeviceFault, DeviceRejected, LinkClosed, SessionError
-from controller.player import Outcome, Snapshot
-from controller.safety import SafetyPolicy
-from controller.session import State
+from controller.runs.player import Outcome, Snapshot
+from controller.runs.session import State
+from controller.safety.policy import SafetyPolicy
 from programs import PROGRAMS_DIR
 from sim.faults import FaultPlan
 from tests.integration.harness import Run, expected, play, soft_stop_started, state_at
@@ -150,21 +150,20 @@ def test_device_reset_mid_program_is_a_fault_never_resumed() -> None:
 def test_power_up_reset_event_before_the_handshake_belongs_to_no_session() -> None:
     """The device announces its power-up with EVENT RESET (§6.6); that precedes this session."""
     from controller.clock import VirtualClock
-    from controller.link import Link
-    from controller.session import Session
+    from controller.runs.session import Session
+    from controller.wire.link import Link
     from sim import make_pair
 
     clock = VirtualClock()
     transport, device = make_pair(clock)
-    seen: list[object] = []
-    session = Session(lambda: Link(transport, clock), clock, lambda p, r, h: r, on_event=seen.append)
+    session = Session(lambda: Link(transport, clock), clock, lambda c, p, r, h, t: r)
     session.fire("connect")
     assert device.events[0].code.name == "RESET" and session.state == State.READY
-    assert seen == []
+    assert session.take_events() == []
     device.press_stop_button(clock.now())
-    assert session.link is not None
-    session.link.poll(0.01)
-    assert [getattr(e, "code", None) for e in seen] == [1]  # events after the handshake do arrive
+    session.poll_events(0.01)
+    assert [e.code for e in session.take_events()] == [1]  # events after the handshake do arrive
+    assert session.take_events() == []  # taken once
 
 
 def test_silent_device_is_a_link_timeout_fault_and_says_where_it_stopped() -> None:

@@ -9,12 +9,12 @@ import statistics
 from pathlib import Path
 
 from controller.clock import RealClock
-from controller.limits import LEASE_RENEW_S
-from controller.link import Link
-from controller.player import Outcome, Player
 from controller.program.loader import load_program_file
 from controller.runs import check_run, make_session, prepare_timeline
-from controller.transport import SerialTransport
+from controller.runs.player import Outcome, Player
+from controller.wire.link import Link
+from controller.wire.timing import LEASE_RENEW_S
+from controller.wire.transport import SerialTransport
 from sim.device import Device
 from sim.faults import FaultPlan
 from sim.pty_server import PtyServer

@@ -14,23 +14,25 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from controller.capabilities import sim_profile_capabilities
+from controller.cli.simdevice import sim_profile_capabilities
 from controller.clock import VirtualClock
 from controller.errors import SafetyRefusal
-from controller.health import HealthProfile
-from controller.limits import (
-    HARD_MAX_SESSION_S,
-    LIGHT_PRESSURE_MAX_INTENSITY,
-    PROGRAM_INTENSITY_MAX,
-    RAMP_TICK_S,
-)
-from controller.link import Link
-from controller.player import Player, Snapshot
 from controller.program.compiler import compile_program
 from controller.program.library import program_folders, resolve_program
 from controller.program.model import Program
 from controller.runs import check_run, make_session
-from controller.safety import limit_timeline, policy_for, to_device_level
+from controller.runs.player import Player, Snapshot
+from controller.safety.health import HealthProfile
+from controller.safety.limits import (
+    HARD_MAX_SESSION_S,
+    LIGHT_PRESSURE_MAX_INTENSITY,
+    PROGRAM_INTENSITY_MAX,
+    RAMP_TICK_S,
+    to_device_level,
+)
+from controller.safety.policy import policy_for
+from controller.safety.shaping import limit_timeline
+from controller.wire.link import Link
 from programs import PROGRAMS_DIR
 from sim import make_pair
 from tests.integration.harness import play

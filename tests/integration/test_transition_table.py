@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from controller.capabilities import DeviceCapabilities
 from controller.clock import VirtualClock
 from controller.errors import SessionError
-from controller.link import Link
-from controller.protocol import Frame
-from controller.session import TRANSITIONS, TRIGGERS, Session, State
+from controller.runs.session import TRANSITIONS, TRIGGERS, Session, State
 from controller.timeline import ZoneSetting
+from controller.wire.capabilities import DeviceCapabilities
+from controller.wire.link import Link
+from controller.wire.protocol import Frame
 from sim import make_pair
 
 LEGAL = {(src, row["trigger"]): row["dest"] for row in TRANSITIONS
@@ -21,13 +21,17 @@ ENTER_SENDS = {State.RUNNING: "SetActuators", State.PAUSED: "SetActuators", Stat
                State.EMERGENCY_STOP: "EmergencyStop", State.FAULT: "EmergencyStop"}
 
 
+# start and resume carry the settings to apply on entering running (the player passes the program's)
+ARGS = {"start": ((ZoneSetting("kidney", 4, "press", 6, 3, 2, 0),),),
+        "resume": ((ZoneSetting("kidney", 4, "press", 6, 3, 2, 0),),)}
+
+
 class Rig:
     def __init__(self) -> None:
         self.clock = VirtualClock()
         self.transport, self.device = make_pair(self.clock)
         self.sent: list[str] = []
-        self.session = Session(self._open, self.clock, lambda prev, req, held: req)
-        self.session.resume_settings = lambda: (ZoneSetting("kidney", 4, "press", 6, 3, 2, 0),)
+        self.session = Session(self._open, self.clock, lambda caps, prev, req, held, temp_c: req)
 
     def _open(self) -> Link:
         def trace(direction: str, frame: object) -> None:
@@ -48,7 +52,7 @@ def reach(state: State) -> Rig:
             State.STOPPING: ["connect", "start", "stop"], State.FAULT: ["connect", "fail"],
             State.EMERGENCY_STOP: ["connect", "emergency_stop"]}[state]
     for trigger in path:
-        s.fire(trigger)
+        s.fire(trigger, *ARGS.get(trigger, ()))
     if state == State.CONNECTING:  # transient in real use: the handshake completes inside its callback
         s.machine.set_state(State.CONNECTING.value)
     assert s.state == state
@@ -64,12 +68,12 @@ def test_trigger_from_state(state: State, trigger: str) -> None:
     dest = LEGAL.get((state.value, trigger))
     if dest is None:
         with pytest.raises(SessionError, match=f"cannot {trigger.replace('_', ' ')} while"):
-            rig.session.fire(trigger)
+            rig.session.fire(trigger, *ARGS.get(trigger, ()))
         assert rig.session.state == state
         assert rig.sent == []
         assert rig.device.timeline == timeline_before
         return
-    rig.session.fire(trigger)
+    rig.session.fire(trigger, *ARGS.get(trigger, ()))
     landed = State.READY if dest == State.CONNECTING else State(dest)  # connecting completes at once
     assert rig.session.state == landed
     if landed in ENTER_SENDS:

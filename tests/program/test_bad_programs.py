@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from controller.capabilities import sim_profile_capabilities
+from controller.cli.simdevice import sim_profile_capabilities
 from controller.errors import ProgramErrors
-from controller.limits import DEFAULT_SESSION_LIMIT_S
 from controller.program.loader import MAX_FILE_BYTES, load_program_bytes, load_program_file
 from controller.program.validate import validate_file
+from controller.safety.limits import DEFAULT_SESSION_LIMIT_S
 
 BAD = Path(__file__).resolve().parents[1] / "bad_programs"
 DEVICES = [sim_profile_capabilities("foot"), sim_profile_capabilities("chair")]

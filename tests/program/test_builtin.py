@@ -6,13 +6,13 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from controller.capabilities import sim_profile_capabilities
-from controller.limits import DEFAULT_SESSION_LIMIT_S
+from controller.cli.simdevice import sim_profile_capabilities
 from controller.program.authoring import program_json_schema
 from controller.program.check import compile_loaded
-from controller.program.conditions import ARTICLE_CONTRAINDICATIONS, HEAT_CONTRAINDICATIONS
 from controller.program.library import program_folders, resolve_program
 from controller.program.loader import LoadedProgram, load_program_file
+from controller.safety.conditions import ARTICLE_CONTRAINDICATIONS, HEAT_CONTRAINDICATIONS
+from controller.safety.limits import DEFAULT_SESSION_LIMIT_S
 from programs import PROGRAMS_DIR
 
 NAMES = [

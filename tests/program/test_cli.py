@@ -47,7 +47,7 @@ def test_validate_session_limit_option() -> None:
     file = str(BAD / "total_over_session_limit.yaml")
     assert _run("validate", file, "--session-limit", "20m").exit_code == 0
     bad = _run("validate", file, "--session-limit", "soon")
-    assert bad.exit_code == 2 and "--session-limit: cannot read 'soon'" in bad.stderr
+    assert bad.exit_code == 2 and "'--session-limit': cannot read 'soon'" in bad.stderr
 
 
 def test_validate_profile_option_limits_devices() -> None:
@@ -147,3 +147,27 @@ def test_help_does_not_import_heavy_modules() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
+
+
+def test_a_file_that_cannot_be_written_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    target = tmp_path / "no-such-folder" / "schema.json"
+    result = _run("schema", "-o", str(target))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"massagectl: {target}: cannot write: No such file or directory"
+
+
+def test_the_cli_offers_exactly_the_simulator_s_profiles() -> None:
+    from controller.cli.simdevice import DEFAULT_PROFILE, SIM_PROFILES
+    from sim.profiles import PROFILES
+
+    assert sorted(SIM_PROFILES) == sorted(PROFILES) and DEFAULT_PROFILE in PROFILES
+
+
+def test_every_command_is_declared_once_in_its_module() -> None:
+    from controller import cli
+
+    modules = (cli.device_cmds, cli.program_cmds, cli.report_cmds, cli.run_cmds, cli.safety_cmds,
+               cli.sim_cmds)
+    declared = [c.name for m in modules for c in m.COMMANDS]
+    assert len(declared) == len(set(declared))
+    assert set(declared) <= set(main.commands)

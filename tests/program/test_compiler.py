@@ -6,9 +6,10 @@ import dataclasses
 
 import pytest
 
-from controller.capabilities import DeviceCapabilities, Zone, sim_profile_capabilities
+from controller.cli.simdevice import sim_profile_capabilities
 from controller.errors import ProgramErrors
 from controller.program.compiler import compile_program
+from controller.wire.capabilities import DeviceCapabilities, Zone
 from tests.program.helpers import make_program, step
 
 FOOT = sim_profile_capabilities("foot")
@@ -39,6 +40,23 @@ def test_intensity_scales_half_up_and_never_to_zero(level: int, chair: int) -> N
 def test_speed_scales_onto_device_range(speed: int, chair: int) -> None:
     (command,) = compile_program(make_program(step(speed=speed)), CHAIR).commands
     assert command.settings[0].speed == chair
+
+
+@pytest.mark.parametrize("speed", [1, 2, 3, 4, 5])
+def test_a_single_speed_device_gets_speed_1(speed: int) -> None:
+    """The gate's scaling rule: a device with no range above 1 never gets a speed past its maximum."""
+    caps = dataclasses.replace(CHAIR, speed_max=1)
+    (command,) = compile_program(make_program(step(speed=speed)), caps).commands
+    assert command.settings[0].speed == 1
+
+
+@pytest.mark.parametrize(("heat", "heat_max", "device"), [("low", 1, 1), ("high", 1, 1), ("low", 3, 2),
+                                                          ("high", 3, 3), ("low", 5, 3), ("low", 2, 1)])
+def test_heat_scales_by_the_one_rule(heat: str, heat_max: int, device: int) -> None:
+    """off/low/high onto 0..heat_max: ceil(heat_max/2) for low, which is the half-up rule on 0..2."""
+    caps = dataclasses.replace(FOOT, heat_max=heat_max)
+    (command,) = compile_program(make_program(step(zones=["heel"], heat=heat)), caps).commands
+    assert command.settings[0].heat == device
 
 
 def test_ramp_gives_one_command_per_level_on_whole_seconds() -> None:

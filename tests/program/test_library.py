@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from controller.errors import ProgramErrors
+from controller.paths import user_programs_dir
 from controller.program.library import (
     ProgramFolder,
     duplicate_ids,
     program_folders,
     resolve_program,
     scan_folder,
-    user_programs_dir,
 )
 from programs import PROGRAMS_DIR
 

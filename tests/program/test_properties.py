@@ -7,14 +7,14 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from controller.capabilities import sim_profile_capabilities
-from controller.limits import HARD_MAX_SESSION_S
+from controller.cli.simdevice import sim_profile_capabilities
 from controller.program.authoring import dump_program, starter_program
 from controller.program.compiler import compile_program
 from controller.program.duration import format_duration, parse_duration
 from controller.program.loader import load_program_bytes
 from controller.program.model import Program
 from controller.program.vocabulary import FOOT_SOLE_ZONES, HEAT_NAMES, MOTION_NAMES
+from controller.safety.limits import HARD_MAX_SESSION_S
 from tests.program.helpers import program_data
 
 DEVICES = [sim_profile_capabilities("foot"), sim_profile_capabilities("chair")]

@@ -7,11 +7,12 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from controller.capabilities import DeviceCapabilities, sim_profile_capabilities
-from controller.health import CONDITIONS, HealthProfile, PersonalLimits
-from controller.limits import PROGRAM_INTENSITY_MAX, RAMP_TICK_S
-from controller.safety import SafetyPolicy
+from controller.cli.simdevice import sim_profile_capabilities
+from controller.safety.health import CONDITIONS, HealthProfile, PersonalLimits
+from controller.safety.limits import PROGRAM_INTENSITY_MAX, RAMP_TICK_S
+from controller.safety.policy import SafetyPolicy
 from controller.timeline import Command, Timeline, ZoneSetting
+from controller.wire.capabilities import DeviceCapabilities
 
 FOOT = sim_profile_capabilities("foot")
 CHAIR = sim_profile_capabilities("chair")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from controller.errors import SafetyRefusal
-from controller.health import HealthProfile, PersonalLimits
-from controller.safety import Assessment, DeclaredCondition, Finding, Level, ProgramMeta, assess
+from controller.safety.assess import Assessment, DeclaredCondition, Finding, Level, ProgramMeta, assess
+from controller.safety.health import HealthProfile, PersonalLimits
 
 SLEEP = ProgramMeta(
     id="sleep", name="Sleep", file="programs/sleep.yaml",

@@ -8,13 +8,16 @@ import math
 
 import pytest
 
-from controller.capabilities import DeviceCapabilities
-from controller.health import HealthProfile
-from controller.limits import HARD_MAX_SESSION_S, LIGHT_PRESSURE_MAX_INTENSITY
-from controller.program.check import compile_loaded
+from controller.program.check import compile_loaded, program_meta
 from controller.program.library import ProgramFolder, scan_folder
 from controller.program.loader import LoadedProgram
-from controller.safety import Level, assess, clamp_live, limit_timeline, policy_for, program_meta
+from controller.safety.assess import Level, assess
+from controller.safety.gate import clamp_live
+from controller.safety.health import HealthProfile
+from controller.safety.limits import HARD_MAX_SESSION_S, LIGHT_PRESSURE_MAX_INTENSITY
+from controller.safety.policy import policy_for
+from controller.safety.shaping import limit_timeline
+from controller.wire.capabilities import DeviceCapabilities
 from programs import PROGRAMS_DIR
 from tests.safety.builders import CHAIR, FOOT, assert_ramp_holds, assert_within_limits
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from controller.health import CONDITION_RULES
-from controller.limits import (
+from controller.safety.health import CONDITION_RULES
+from controller.safety.limits import (
     DEFAULT_MAX_INTENSITY,
     DEFAULT_SESSION_LIMIT_S,
     HARD_MAX_SESSION_S,

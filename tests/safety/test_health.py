@@ -7,16 +7,16 @@ from pathlib import Path
 import pytest
 
 from controller.errors import SafetyRefusal
-from controller.health import (
+from controller.paths import health_profile_file
+from controller.safety.conditions import CONDITION_NAMES
+from controller.safety.health import (
     CONDITION_RULES,
     CONDITIONS,
     HealthProfile,
-    default_profile_path,
     load_profile,
     normalise_condition,
     parse_profile,
 )
-from controller.program.conditions import CONDITION_NAMES
 
 
 def test_every_condition_of_the_shared_vocabulary_has_exactly_one_rule() -> None:
@@ -86,8 +86,8 @@ def test_a_malformed_profile_is_refused_with_file_and_line(text: bytes, expected
 
 
 def test_the_default_location_follows_xdg() -> None:
-    assert default_profile_path({"XDG_CONFIG_HOME": "/cfg"}) == Path("/cfg/massagectl/health.yaml")
-    assert default_profile_path({"HOME": "/home/u"}) == Path("/home/u/.config/massagectl/health.yaml")
+    assert health_profile_file({"XDG_CONFIG_HOME": "/cfg"}) == Path("/cfg/massagectl/health.yaml")
+    assert health_profile_file({"HOME": "/home/u"}) == Path("/home/u/.config/massagectl/health.yaml")
 
 
 def test_a_missing_default_file_means_no_declared_conditions(tmp_path: Path) -> None:

@@ -7,16 +7,14 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controller.capabilities import DeviceCapabilities
-from controller.health import HealthProfile, PersonalLimits
-from controller.safety import (
-    Level,
-    clamp_live,
-    limit_timeline,
-    policy_for,
-    to_device_level,
-)
+from controller.safety.assess import Level
+from controller.safety.gate import clamp_live
+from controller.safety.health import HealthProfile, PersonalLimits
+from controller.safety.limits import to_device_level
+from controller.safety.policy import policy_for
+from controller.safety.shaping import limit_timeline
 from controller.timeline import Command, Timeline, ZoneSetting
+from controller.wire.capabilities import DeviceCapabilities
 from tests.safety.builders import (
     CHAIR,
     FOOT,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from controller.errors import SafetyRefusal
-from controller.health import HealthProfile, PersonalLimits
-from controller.limits import (
+from controller.safety.health import HealthProfile, PersonalLimits
+from controller.safety.limits import (
     DEFAULT_MAX_HEAT_LEVEL,
     DEFAULT_MAX_INTENSITY,
     DEFAULT_SESSION_LIMIT_S,
@@ -17,7 +17,7 @@ from controller.limits import (
     SHORT_SESSION_LIMIT_S,
     SKIN_CONTACT_MAX_C,
 )
-from controller.safety import SafetyPolicy, pause_remaining_s, policy_for
+from controller.safety.policy import SafetyPolicy, pause_remaining_s, policy_for
 
 
 def test_no_profile_gives_the_defaults() -> None:

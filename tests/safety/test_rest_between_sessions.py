@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from controller.errors import SafetyRefusal
-from controller.resttime import last_session_end, record_session_end, require_rest
-from controller.safety import SafetyPolicy
+from controller.safety.policy import SafetyPolicy
+from controller.safety.resttime import last_session_end, record_session_end, require_rest
 
 
 def test_a_new_session_waits_out_the_pause(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from controller.keys import KEY_ACTIONS, KeyReader, action_for, dispatch
-from controller.player import Controls
+from controller.runs.controls import Controls
+from controller.ui.keys import KEY_ACTIONS, KeyReader, action_for, dispatch
 
 
 class RecordingControls:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from controller.cli import main
-from controller.report import Incident, LogError, ZoneSummary, load_report, parse_lines, summarise
+from controller.runs.report import Incident, LogError, ZoneSummary, load_report, parse_lines, summarise
 
 DATA = Path(__file__).parent / "data"
 FAULT_LOG = DATA / "session-fault.jsonl"
@@ -34,6 +35,38 @@ def test_hand_written_log_gives_exact_figures() -> None:
     assert r.naks == 1
     assert (r.outcome, r.end_position_s, r.end_error) == ("fault", 75.0, "the port went away")
     assert (r.records, r.malformed) == (28, 0)
+
+
+V2_TYPES = {"Hello": "HELLO", "HelloReply": "HELLO_REPLY", "SetActuators": "SET", "Ack": "ACK", "Nak": "NAK",
+            "SoftStop": "SOFT_STOP", "EmergencyStop": "ESTOP", "GetStatus": "GET_STATUS", "Status": "STATUS",
+            "Heartbeat": "HEARTBEAT", "Event": "EVENT", "GetZone": "GET_ZONE", "ZoneInfo": "ZONE_INFO"}
+
+
+def _as_schema_2(line: str) -> str:
+    """The hand-written (schema 1) log as massagectl writes it now: protocol names, error kinds."""
+    record = json.loads(line)
+    if record["kind"] == "session":
+        record["schema_version"] = 2
+    if record["kind"] in ("tx", "rx"):
+        record["type"] = V2_TYPES[record["type"]]
+    if record["kind"] == "state" and record.get("error"):
+        record["error"] = {"LinkClosed": "link_closed"}[record["error"]]
+    return json.dumps(record)
+
+
+def test_a_schema_2_log_gives_the_same_figures(tmp_path: Path) -> None:
+    log = tmp_path / "v2.jsonl"
+    log.write_text("\n".join(_as_schema_2(line) for line in FAULT_LOG.read_text().splitlines()) + "\n")
+    old, new = load_report(FAULT_LOG), load_report(log)
+    assert new.faults == (Incident(90.0, "fault", "link_closed"),)
+    assert dataclasses.replace(new, faults=old.faults) == old  # zones, pauses, NAKs, peaks: all alike
+
+
+def test_a_log_of_a_newer_schema_is_refused_not_misread(tmp_path: Path) -> None:
+    log = tmp_path / "v9.jsonl"
+    log.write_text(json.dumps(rec(0.0, "session", schema_version=9, program="p")) + "\n")
+    with pytest.raises(LogError, match="schema version 9"):
+        load_report(log)
 
 
 def rec(t: float, kind: str, **fields: Any) -> dict[str, Any]:

@@ -8,11 +8,15 @@ import io
 import pytest
 from rich.console import Console
 
-from controller import view as view_module
-from controller.capabilities import DeviceCapabilities, Zone, sim_profile_capabilities
-from controller.player import Snapshot
+from controller.cli.simdevice import sim_profile_capabilities
+from controller.runs.player import Snapshot
 from controller.timeline import Command, Timeline, ZoneSetting
-from controller.view import LiveView, PlainView, make_view, map_layout, render_live, render_map
+from controller.ui import live as live_module
+from controller.ui.devicemap import map_layout, render_map
+from controller.ui.live import LiveView, render_live
+from controller.ui.plain import PlainView
+from controller.ui.view import make_view
+from controller.wire.capabilities import DeviceCapabilities, Zone
 
 FOOT = sim_profile_capabilities("foot")
 CHAIR = sim_profile_capabilities("chair")
@@ -105,13 +109,13 @@ class FakeWall:
 def test_live_view_redraws_at_most_every_tenth_of_a_second_or_on_state_change(
         monkeypatch: pytest.MonkeyPatch) -> None:
     draws: list[Snapshot] = []
-    real_render = view_module.render_live
+    real_render = live_module.render_live
 
     def counting(tl: Timeline, caps: DeviceCapabilities, s: Snapshot, notes: tuple[str, ...] = ()) -> object:
         draws.append(s)
         return real_render(tl, caps, s, notes)
 
-    monkeypatch.setattr(view_module, "render_live", counting)
+    monkeypatch.setattr(live_module, "render_live", counting)
     wall = FakeWall()
     console = recording_console()
     live = LiveView(console, now=wall)

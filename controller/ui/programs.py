@@ -8,11 +8,11 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from controller.capabilities import DeviceCapabilities
-from controller.program.duration import format_duration
 from controller.program.library import CatalogEntry
 from controller.program.loader import LoadedProgram
 from controller.timeline import Command, Timeline
+from controller.timetext import format_duration, minutes_text
+from controller.wire.capabilities import DeviceCapabilities
 
 
 def console() -> Console:
@@ -73,7 +73,7 @@ def _row(command: Command) -> tuple[str, ...]:
     motions = sorted({s.motion for s in settings})
     heated = [f"{s.heat} {s.zone}" for s in settings if s.heat]
     return (
-        _clock(command.start_s),
+        minutes_text(command.start_s),
         format_duration(command.duration_s),
         f"{command.step} {command.step_name}",
         ", ".join(s.zone for s in settings),
@@ -82,8 +82,3 @@ def _row(command: Command) -> tuple[str, ...]:
         ", ".join(sorted({str(s.speed) for s in settings})),
         ", ".join(heated) or "off",
     )
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}:{secs:02d}"

@@ -2,9 +2,10 @@
 
 Pure: `parse_lines` turns JSON Lines text into records (counting what it had to skip) and `summarise` turns
 records into a `Report`; `load_report` is the one edge that opens a file. The record kinds are those of
-controller/sessionlog.py. A zone counts as active from the SET that turns it on (intensity or heat above 0)
-until the SET that turns it off, a soft or emergency stop, a device stop event, a pause, a fault, or the end
-of the log. SETs count when sent; a NAKed SET is rare and shows in `naks`.
+sessionlog.py, in its schema 2 or the older schema 1 (Python class names for frame types and errors); a
+log of a newer schema is refused rather than misread. A zone counts as active from the SET that turns it
+on (intensity or heat above 0) until the SET that turns it off, a soft or emergency stop, a device stop
+event, a pause, a fault, or the end of the log. SETs count when sent; a NAKed SET is rare and shows in `naks`.
 """
 
 from __future__ import annotations
@@ -17,14 +18,20 @@ from pathlib import Path
 from typing import Any
 
 from controller.errors import MassagerError
+from controller.runs.sessionlog import SCHEMA_VERSION
 
 _ALL_OFF_STATES = {"paused", "fault", "emergency_stop", "ready", "disconnected"}
-_ALL_OFF_TX = {"SoftStop", "EmergencyStop"}
+_ALL_OFF_TX = {"SOFT_STOP", "ESTOP"}
+# schema 1 logs named frame types by their Python classes; schema 2 by the protocol's names
+_V1_TYPES = {"SetActuators": "SET", "SoftStop": "SOFT_STOP", "EmergencyStop": "ESTOP", "Nak": "NAK",
+             "HelloReply": "HELLO_REPLY"}
 _DEVICE_STOP_EVENTS = {"OVERHEAT", "WATCHDOG", "RESET", "SESSION_LIMIT", "STOPPED"}
 
 
 class LogError(MassagerError):
     """A session log that cannot be read or holds no session records."""
+
+    kind = "log"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +140,10 @@ def summarise(records: list[dict[str, Any]], malformed: int = 0) -> Report:
     """The Report for a session's records, in file order; raises LogError when there are none."""
     if not records:
         raise LogError("the session log holds no records")
+    version = next((r.get("schema_version") for r in records if r["kind"] == "session"), None)
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        raise LogError(f"the session log has schema version {version}; this massagectl reads up to "
+                       f"{SCHEMA_VERSION}: update massagectl to report it")
     tally = _Tally()
     for record in records:
         try:
@@ -188,15 +199,15 @@ class _Tally:
             self._unpause(t)
 
     def _frame(self, kind: str, record: dict[str, Any], t: float) -> None:
-        mtype, fields = record["type"], record.get("fields") or {}
-        if kind == "tx" and mtype == "SetActuators":
+        mtype, fields = _V1_TYPES.get(record["type"], record["type"]), record.get("fields") or {}
+        if kind == "tx" and mtype == "SET":
             for entry in fields["entries"]:
                 self._set(int(entry["zone"]), int(entry["intensity"]), int(entry["heat"]), t)
         elif kind == "tx" and mtype in _ALL_OFF_TX:
             self._all_off(t)
-        elif kind == "rx" and mtype == "Nak":
+        elif kind == "rx" and mtype == "NAK":
             self.naks += 1
-        elif kind == "rx" and mtype == "HelloReply":
+        elif kind == "rx" and mtype == "HELLO_REPLY":
             self.hello_intensity_max = int(fields["intensity_max"])
 
     def _set(self, zone: int, intensity: int, heat: int, t: float) -> None:

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from controller import codec
-from controller.capabilities import DeviceCapabilities, Zone
 from controller.clock import Clock
 from controller.errors import (
     DeviceRejected,
@@ -23,8 +21,9 @@ from controller.errors import (
     ProtocolError,
     VersionMismatch,
 )
-from controller.limits import REPLY_TIMEOUT_S, TRIES
-from controller.protocol import (
+from controller.wire import codec
+from controller.wire.capabilities import DeviceCapabilities, Zone
+from controller.wire.protocol import (
     MAX_ZONES,
     MOTION_NAMES,
     PROTOCOL_MAJOR,
@@ -46,6 +45,7 @@ from controller.protocol import (
     Status,
     ZoneInfo,
 )
+from controller.wire.timing import REPLY_TIMEOUT_S, TRIES
 
 log = logging.getLogger(__name__)
 _M = TypeVar("_M")
@@ -59,9 +59,19 @@ def _expect(reply: Message, kind: type[_M]) -> _M:
 
 
 class Transport(Protocol):
-    def write(self, data: bytes) -> None: ...
-    def read(self, max_bytes: int, timeout_s: float) -> bytes: ...
-    def close(self) -> None: ...
+    """What the link needs of a port: controller/wire/transport.py's SerialTransport, or the simulator's."""
+
+    def write(self, data: bytes) -> None:
+        """Send bytes now; OSError (or LinkClosed) when the port is gone."""
+        ...
+
+    def read(self, max_bytes: int, timeout_s: float) -> bytes:
+        """Whatever arrives first, up to max_bytes; b"" after timeout_s with nothing."""
+        ...
+
+    def close(self) -> None:
+        """Release the port; never raises."""
+        ...
 
 
 _REPLY_TYPE: dict[type, type] = {Hello: HelloReply, GetStatus: Status, GetZone: ZoneInfo}
@@ -99,7 +109,12 @@ class LinkCounters:
 
 
 class Link:
-    """Speaks firmware_protocol.md over a transport."""
+    """Speaks firmware_protocol.md over a transport.
+
+    Every command below raises, as `request` does: LinkTimeout when the device does not answer after
+    every retry, LinkClosed when the port is gone (or the link closed), DeviceRejected when the device
+    answers NAK (carrying its code), ProtocolError when a reply is not the one the command expects.
+    """
 
     def __init__(
         self,
@@ -140,21 +155,27 @@ class Link:
         return caps
 
     def set_actuators(self, entries: tuple[SetEntry, ...]) -> None:
+        """SET (§3.3): each entry's zone holds exactly that state for its lease; raises as `request`."""
         self.request(SetActuators(entries))
 
     def soft_stop(self, ramp_ms: int) -> None:
+        """SOFT_STOP (§3.4): every zone ramps off over `ramp_ms`, then EVENT STOPPED; raises as `request`."""
         self.request(SoftStop(ramp_ms))
 
     def emergency_stop(self) -> None:
+        """ESTOP (§6.3): everything off at once, latched until the next handshake; raises as `request`."""
         self.request(EmergencyStop())
 
     def heartbeat(self) -> None:
+        """HEARTBEAT (§6.1): the host is still there; raises as `request`."""
         self.request(Heartbeat())
 
     def status(self) -> Status:
+        """GET_STATUS (§3.7): state, faults, plate temperature and each zone; raises as `request`."""
         return _expect(self.request(GetStatus()), Status)
 
     def close(self) -> None:
+        """Close the transport; commands after it raise LinkClosed. Closing twice is harmless."""
         if not self._closed:
             self._closed = True
             self.transport.close()
@@ -162,7 +183,11 @@ class Link:
     # --- request / response -------------------------------------------------------------------
 
     def request(self, msg: Message) -> Message:
-        """Send `msg`, retransmitting the same bytes on timeout; return the matching reply (§4)."""
+        """Send `msg`, retransmitting the same bytes on timeout; return the matching reply (§4).
+
+        Raises LinkTimeout after `tries` sends without an answer, LinkClosed when the port is gone,
+        DeviceRejected for a NAK (a NAK BAD_CRC is retried instead).
+        """
         self._seq = (self._seq + 1) & 0xFF
         seq = self._seq
         wire = codec.encode_frame(seq, msg)
@@ -181,11 +206,11 @@ class Link:
                 raise DeviceRejected(self._nak_text(msg, reply), reply.code, reply.detail)
             return reply
         raise LinkTimeout(
-            f"the massager did not answer {type(msg).__name__} after {self.tries} tries "
+            f"the massager did not answer {msg.TYPE.name} after {self.tries} tries "
             f"on {self._port_name()}: check the cable and power")
 
     def poll(self, timeout_s: float = 0.0) -> None:
-        """Read what has arrived (waiting up to timeout_s) and dispatch events."""
+        """Read what has arrived (waiting up to timeout_s) and dispatch events; LinkClosed when gone."""
         for frame in self._read_frames(timeout_s):
             self._dispatch_unsolicited(frame)
 
@@ -208,7 +233,7 @@ class Link:
         expected = _REPLY_TYPE.get(type(msg), Ack)
         if not isinstance(reply, expected):
             return False
-        return not isinstance(reply, Ack) or reply.acked_type == codec.message_type(msg)
+        return not isinstance(reply, Ack) or reply.acked_type == msg.TYPE
 
     def _dispatch_unsolicited(self, frame: Frame) -> None:
         if isinstance(frame.message, Event):
@@ -283,4 +308,4 @@ class Link:
     @staticmethod
     def _nak_text(msg: Message, nak: Nak) -> str:
         reason = NAK_MESSAGES.get(nak.code, f"unknown NAK code {nak.code}")
-        return f"the device refused {codec.message_type(msg).name}: {reason} (detail {nak.detail})"
+        return f"the device refused {msg.TYPE.name}: {reason} (detail {nak.detail})"

@@ -1,7 +1,7 @@
 """Named safety and scale constants, defined once; README's safety section documents them.
 
 Programs are written on a device-independent scale (intensity 0..10, speed 1..5, heat off/low/high);
-the compiler scales them to each device's own ranges. The policy (controller/safety.py) enforces the
+the compiler scales them to each device's own ranges. The policy (controller/safety/) enforces the
 session, intensity, ramp and heat limits on every command, whatever a program says.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 PROGRAM_INTENSITY_MAX = 10
 PROGRAM_SPEED_MAX = 5
 PROGRAM_HEAT_LEVELS = ("off", "low", "high")  # index = program heat level 0..2
+PROGRAM_HEAT_MAX = len(PROGRAM_HEAT_LEVELS) - 1
 
 # Session length: automatic soft stop after this by default; configurable up to the hard maximum.
 DEFAULT_SESSION_LIMIT_S = 15 * 60
@@ -23,7 +24,7 @@ DEFAULT_MAX_INTENSITY = 8
 HARD_MAX_INTENSITY = PROGRAM_INTENSITY_MAX
 LIGHT_PRESSURE_MAX_INTENSITY = 4        # cap for light-pressure conditions (elderly, edema, ...)
 MAX_RAMP_LEVELS_PER_S = 2.0             # no jump of more than 2 program levels per second
-RAMP_TICK_S = 0.5                       # a rise is taken in steps at most this often (see safety.py)
+RAMP_TICK_S = 0.5                       # a rise is taken in steps at most this often (see safety/gate.py)
 
 # Heat: skin-contact temperature limit (°C); the device's own cutoff sits above it.
 SKIN_CONTACT_MAX_C = 41.0
@@ -32,13 +33,10 @@ DEFAULT_MAX_HEAT_LEVEL = 2              # program heat level: 0 off, 1 low, 2 hi
 # Minimum rest between two sessions, so a user cannot chain sessions past the session limit.
 MIN_PAUSE_BETWEEN_SESSIONS_S = 5 * 60
 
-# Wire timing the controller uses (firmware_protocol.md §5).
-LEASE_MS = 1500
-LEASE_RENEW_S = 0.6                     # 2.5 renewals per lease; keep-alives fill the gaps at 17 B
-KEEPALIVE_S = 0.15
-REPLY_TIMEOUT_S = 0.1
-STATUS_EVERY_S = 5.0                    # poll STATUS (state, temperature) this often...
-STATUS_EVERY_HEATED_S = 1.0             # ...and this often while any zone is heating
-REPLY_TIMEOUT_SLOW_S = 0.3              # at 9600 baud
-TRIES = 5
-SOFT_STOP_RAMP_MS = 3000
+
+def to_device_level(level: int, device_max: int, program_max: int = PROGRAM_INTENSITY_MAX) -> int:
+    """A level of 0..program_max on a device's 0..device_max: the one scaling rule, for the compiler and
+    the safety gate alike. Rounds half up; a non-zero level stays >= 1 (0 on a device without the range)."""
+    if level <= 0 or device_max <= 0:
+        return 0
+    return max(1, (2 * level * device_max + program_max) // (2 * program_max))

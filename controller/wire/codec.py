@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from controller.errors import ProtocolError
-from controller.protocol import (
+from controller.wire.protocol import (
     CRC_LEN,
     DELIMITER,
     FIRMWARE_MAX,
@@ -113,41 +113,42 @@ def _motion_mask(motions: tuple[int, ...]) -> int:
     return mask
 
 
-def _encode_payload(msg: Message) -> tuple[MsgType, bytes]:
+def _encode_payload(msg: Message) -> bytes:
+    """The payload of `msg`; its type byte is the class's own (`msg.TYPE`)."""
     match msg:
         case Hello(major, minor):
-            return MsgType.HELLO, bytes([major, minor])
+            return bytes([major, minor])
         case SetActuators(entries):
             body = b"".join(_SET_ENTRY.pack(e.zone, e.motion, e.intensity, e.speed, e.heat, e.lease_ms)
                             for e in entries)
-            return MsgType.SET, bytes([len(entries)]) + body
+            return bytes([len(entries)]) + body
         case SoftStop(ramp_ms):
-            return MsgType.SOFT_STOP, struct.pack("<H", ramp_ms)
+            return struct.pack("<H", ramp_ms)
         case EmergencyStop():
-            return MsgType.ESTOP, b""
+            return b""
         case Heartbeat():
-            return MsgType.HEARTBEAT, b""
+            return b""
         case GetStatus():
-            return MsgType.GET_STATUS, b""
+            return b""
         case GetZone(index):
-            return MsgType.GET_ZONE, bytes([index])
+            return bytes([index])
         case Ack(acked_type):
-            return MsgType.ACK, bytes([acked_type])
+            return bytes([acked_type])
         case Nak(code, detail):
-            return MsgType.NAK, bytes([code, detail])
+            return bytes([code, detail])
         case Event(code, arg):
-            return MsgType.EVENT, bytes([code, arg])
+            return bytes([code, arg])
         case ZoneInfo(index, zone, heated, name):
             flags = ZONE_FLAG_HEATED if heated else 0
-            return MsgType.ZONE_INFO, bytes([index, zone, flags]) + _pstr(name, ZONE_NAME_MAX, "zone name")
+            return bytes([index, zone, flags]) + _pstr(name, ZONE_NAME_MAX, "zone name")
         case HelloReply():
-            return MsgType.HELLO_REPLY, _encode_hello_reply(msg)
+            return _encode_hello_reply(msg)
         case Status():
             fixed = _STATUS_FIXED.pack(msg.state, msg.faults, msg.temp_dC, msg.uptime_ms, msg.session_s,
                                        msg.invalid_frames, msg.boot_count, len(msg.zones))
             zones = b"".join(_ZONE_STATE.pack(z.zone, z.motion, z.intensity, z.speed, z.heat)
                              for z in msg.zones)
-            return MsgType.STATUS, fixed + zones
+            return fixed + zones
     raise ProtocolError(f"cannot encode {msg!r}")
 
 
@@ -162,17 +163,12 @@ def _encode_hello_reply(msg: HelloReply) -> bytes:
             + _pstr(msg.serial, SERIAL_MAX, "serial"))
 
 
-def message_type(msg: Message) -> MsgType:
-    """The §3 type byte of a message."""
-    return _encode_payload(msg)[0]
-
-
 def encode_body(seq: int, msg: Message) -> bytes:
     """The frame body (header, payload, CRC) before COBS (§2.2)."""
-    msg_type, payload = _encode_payload(msg)
+    payload = _encode_payload(msg)
     if len(payload) > MAX_PAYLOAD:
         raise ProtocolError(f"payload of {len(payload)} bytes is over MAX_PAYLOAD ({MAX_PAYLOAD})")
-    head = bytes([PROTOCOL_MAJOR, seq & 0xFF, msg_type, len(payload)]) + payload
+    head = bytes([PROTOCOL_MAJOR, seq & 0xFF, msg.TYPE, len(payload)]) + payload
     return head + crc16_ccitt_false(head).to_bytes(2, "big")
 
 

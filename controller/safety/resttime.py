@@ -6,17 +6,12 @@ Without it, back-to-back sessions would defeat the session limit. The file holds
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
+from controller.clock import wall_time
 from controller.errors import SafetyRefusal
-from controller.safety import SafetyPolicy, pause_remaining_s
-
-
-def rest_file() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "massagectl" / "last-session-end"
+from controller.paths import rest_file
+from controller.safety.policy import SafetyPolicy, pause_remaining_s
 
 
 def last_session_end(path: Path | None = None) -> float | None:
@@ -29,7 +24,7 @@ def last_session_end(path: Path | None = None) -> float | None:
 
 def require_rest(policy: SafetyPolicy, path: Path | None = None, now: float | None = None) -> None:
     """Raises SafetyRefusal while the minimum pause since the last session has not passed."""
-    remaining = pause_remaining_s(last_session_end(path), time.time() if now is None else now, policy)
+    remaining = pause_remaining_s(last_session_end(path), wall_time() if now is None else now, policy)
     if remaining > 0:
         raise SafetyRefusal(
             f"rest {remaining / 60:.1f} more minutes: sessions need a pause of "
@@ -39,4 +34,4 @@ def require_rest(policy: SafetyPolicy, path: Path | None = None, now: float | No
 def record_session_end(path: Path | None = None, now: float | None = None) -> None:
     target = path or rest_file()
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(f"{time.time() if now is None else now:.0f}\n")
+    target.write_text(f"{wall_time() if now is None else now:.0f}\n")

@@ -1,9 +1,13 @@
-"""Protocol constants and typed messages, each named once with its section of firmware_protocol.md."""
+"""Protocol constants and typed messages, each named once with its section of firmware_protocol.md.
+
+Each message class carries its §3 type byte (`TYPE`), so nothing re-encodes a message to learn it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import ClassVar
 
 DEFAULT_BAUD = 115200  # §2.1: 8N1; devices should also offer 9600
 
@@ -107,6 +111,8 @@ MOTION_NAMES: dict[int, str] = {v: k for k, v in MOTIONS.items()}
 
 @dataclass(frozen=True, slots=True)
 class Hello:
+    TYPE: ClassVar[MsgType] = MsgType.HELLO
+
     major: int = PROTOCOL_MAJOR
     minor: int = PROTOCOL_MINOR
 
@@ -125,36 +131,44 @@ class SetEntry:
 
 @dataclass(frozen=True, slots=True)
 class SetActuators:
+    TYPE: ClassVar[MsgType] = MsgType.SET
+
     entries: tuple[SetEntry, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class SoftStop:
+    TYPE: ClassVar[MsgType] = MsgType.SOFT_STOP
+
     ramp_ms: int
 
 
 @dataclass(frozen=True, slots=True)
 class EmergencyStop:
-    pass
+    TYPE: ClassVar[MsgType] = MsgType.ESTOP
 
 
 @dataclass(frozen=True, slots=True)
 class Heartbeat:
-    pass
+    TYPE: ClassVar[MsgType] = MsgType.HEARTBEAT
 
 
 @dataclass(frozen=True, slots=True)
 class GetStatus:
-    pass
+    TYPE: ClassVar[MsgType] = MsgType.GET_STATUS
 
 
 @dataclass(frozen=True, slots=True)
 class GetZone:
+    TYPE: ClassVar[MsgType] = MsgType.GET_ZONE
+
     index: int
 
 
 @dataclass(frozen=True, slots=True)
 class Ack:
+    TYPE: ClassVar[MsgType] = MsgType.ACK
+
     acked_type: int
 
 
@@ -162,6 +176,7 @@ class Ack:
 class HelloReply:
     """§3.2: identity and capabilities."""
 
+    TYPE: ClassVar[MsgType] = MsgType.HELLO_REPLY
     major: int
     minor: int
     simulator: bool
@@ -184,6 +199,8 @@ class HelloReply:
 
 @dataclass(frozen=True, slots=True)
 class Nak:
+    TYPE: ClassVar[MsgType] = MsgType.NAK
+
     code: int
     detail: int
 
@@ -199,6 +216,8 @@ class ZoneState:
 
 @dataclass(frozen=True, slots=True)
 class Status:
+    TYPE: ClassVar[MsgType] = MsgType.STATUS
+
     state: int
     faults: int
     temp_dC: int
@@ -211,6 +230,8 @@ class Status:
 
 @dataclass(frozen=True, slots=True)
 class ZoneInfo:
+    TYPE: ClassVar[MsgType] = MsgType.ZONE_INFO
+
     index: int
     zone: int
     heated: bool
@@ -219,6 +240,8 @@ class ZoneInfo:
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    TYPE: ClassVar[MsgType] = MsgType.EVENT
+
     code: int
     arg: int
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from controller.capabilities import DeviceCapabilities
-from controller.program.duration import format_duration
 from controller.timeline import Timeline
+from controller.timetext import format_duration
+from controller.wire.capabilities import DeviceCapabilities
 
 PLOT_SUFFIXES = (".png", ".svg")
 _HEAT_COLOURS = ("none", "#f4a261", "#d62828")   # low, high

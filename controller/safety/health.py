@@ -1,6 +1,6 @@
 """The user's health profile: age group, declared conditions and personal limits, read from one YAML file.
 
-The software gives no medical advice. A user declares conditions; the safety policy (controller/safety.py)
+The software gives no medical advice. A user declares conditions; the safety policy (safety/policy.py)
 refuses or limits programs accordingly and says why. What each condition does is one table,
 `CONDITION_RULES` below, also printed in docs/safety.md.
 
@@ -12,7 +12,6 @@ the command line, or a malformed one, is refused with the file and line, never a
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +28,9 @@ from pydantic import (
 )
 
 from controller.errors import SafetyRefusal
-from controller.limits import HARD_MAX_SESSION_S, MIN_SESSION_LIMIT_S, PROGRAM_INTENSITY_MAX
-from controller.program.conditions import CONDITION_NAMES, Condition
+from controller.paths import health_profile_file
+from controller.safety.conditions import CONDITION_NAMES, Condition
+from controller.safety.limits import HARD_MAX_SESSION_S, MIN_SESSION_LIMIT_S, PROGRAM_INTENSITY_MAX
 
 MAX_PROFILE_BYTES = 64 * 1024
 
@@ -150,13 +150,6 @@ class HealthProfile(BaseModel):
         return tuple(dict.fromkeys(self.conditions + implied))
 
 
-def default_profile_path(env: Mapping[str, str] | None = None) -> Path:
-    """Where the profile lives unless --profile-file says otherwise (XDG base directory rules)."""
-    env = os.environ if env is None else env
-    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")
-    return Path(base) / "massagectl" / "health.yaml"
-
-
 def load_profile(path: Path | None = None, env: Mapping[str, str] | None = None) -> HealthProfile | None:
     """The profile at `path` (or the default location); None when the default file does not exist.
 
@@ -164,7 +157,7 @@ def load_profile(path: Path | None = None, env: Mapping[str, str] | None = None)
     refusing is the safe answer when the user meant to declare conditions and we cannot read them.
     """
     explicit = path is not None
-    target = path if path is not None else default_profile_path(env)
+    target = path if path is not None else health_profile_file(env)
     if not target.exists():
         if explicit:
             raise SafetyRefusal(f"{target}: health profile not found")

@@ -3,14 +3,18 @@
 One object per line, always with `t` (seconds since the session began, on the session's clock), `wall`
 (UTC ISO time) and `kind`:
 
-    session  program, program_name, device (model/firmware/serial/simulator), zones {id: name}, total_s
-    state    from, to, error
-    tx / rx  seq, type, fields (the frame's message, device ids and units)
+    session  schema_version, program, program_name, device (model/firmware/serial/simulator),
+             zones {id: name}, total_s
+    state    from, to, error (the error's stable kind, controller/errors.py, or "")
+    tx / rx  seq, type (the §3 message type: SET, SOFT_STOP, ESTOP, ACK, NAK …), fields (the frame's
+             message, device ids and units)
     event    code, name, arg
     note     text
-    end      outcome, position_s, error
+    end      outcome, position_s, error (its message)
 
-Written by the command line from the link's trace callback and the session's hooks; read by `report`.
+Schema version 2. Logs written before there was a `schema_version` (version 1) named frame types and
+errors by their Python classes (SetActuators, LinkClosed); `report` reads both. Written by the command
+line from the link's trace callback and the session's hooks; read by `report`.
 """
 
 from __future__ import annotations
@@ -18,29 +22,26 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import IO, Any
 
 from controller.clock import Clock
-from controller.protocol import EventCode, Frame
-
-
-def default_log_dir() -> Path:
-    """$XDG_STATE_HOME/massagectl/logs, i.e. ~/.local/state/massagectl/logs by default."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "massagectl" / "logs"
+from controller.paths import logs_dir
+from controller.wire.protocol import EventCode, Frame
 
 
 def default_log_path(now: dt.datetime | None = None) -> Path:
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    return default_log_dir() / f"session-{stamp}.jsonl"
+    return logs_dir() / f"session-{stamp}.jsonl"
+
+
+SCHEMA_VERSION = 2
 
 
 def frame_record(frame: Frame) -> dict[str, Any]:
-    """A frame as plain JSON data."""
+    """A frame as plain JSON data, its type by the protocol's name for it."""
     fields = dataclasses.asdict(frame.message)
-    return {"seq": frame.seq, "type": type(frame.message).__name__, "fields": fields}
+    return {"seq": frame.seq, "type": frame.message.TYPE.name, "fields": fields}
 
 
 class SessionLog:
@@ -63,11 +64,15 @@ class SessionLog:
         """The link's trace callback."""
         if isinstance(frame, Frame):
             record = frame_record(frame)
-            if record["type"] == "Event":
+            if record["type"] == "EVENT":
                 code = record["fields"]["code"]
                 name = EventCode(code).name if code in EventCode._value2member_map_ else str(code)
                 self.write("event", code=code, name=name, arg=record["fields"]["arg"])
             self.write(direction, **record)
+
+    def begin(self, **fields: Any) -> None:
+        """The `session` record that starts a session, with the log's schema version."""
+        self.write("session", schema_version=SCHEMA_VERSION, **fields)
 
     def state(self, to: str, error: str = "", frm: str = "") -> None:
         self.write("state", to=to, error=error, **({"from": frm} if frm else {}))

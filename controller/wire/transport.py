@@ -10,21 +10,13 @@ import contextlib
 import errno
 import fcntl
 import os
-from pathlib import Path
 from typing import IO
 
 import serial
 
 from controller.errors import LinkClosed, LinkError, PortBusy, PortNotFound, PortPermission
-from controller.protocol import DEFAULT_BAUD
-
-
-def lock_dir() -> Path:
-    """Where port lock files live: $XDG_RUNTIME_DIR, else /run/lock, else the temp dir."""
-    for candidate in (os.environ.get("XDG_RUNTIME_DIR"), "/run/lock", os.environ.get("TMPDIR", "/tmp")):
-        if candidate and os.path.isdir(candidate) and os.access(candidate, os.W_OK):
-            return Path(candidate)
-    return Path("/tmp")
+from controller.paths import lock_dir
+from controller.wire.protocol import DEFAULT_BAUD
 
 
 class PortLock:
@@ -36,6 +28,7 @@ class PortLock:
         self._file: IO[str] | None = None
 
     def acquire(self) -> None:
+        """Take the lock; PortBusy, naming the owner's PID, when another process holds it."""
         handle = open(self.path, "a+", encoding="ascii")  # noqa: SIM115 - held for the port's lifetime
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -91,6 +84,7 @@ class SerialTransport:
         self._timeout = 0.1
 
     def write(self, data: bytes) -> None:
+        """Send bytes now; LinkClosed when the port is gone (device unplugged)."""
         try:
             self._port.write(data)
         except (serial.SerialException, OSError) as err:

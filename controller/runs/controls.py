@@ -1,0 +1,49 @@
+"""Requests to a running player from other threads (keys, a script, a signal handler, a front end)."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+
+
+class Controls:
+    """Thread-safe requests to a running player; each wakes the loop at once."""
+
+    def __init__(self) -> None:
+        self.wake = threading.Event()
+        self._queue: deque[str] = deque()
+
+    def post(self, request: str) -> None:
+        self._queue.append(request)
+        self.wake.set()
+
+    def pause(self) -> None:
+        self.post("pause")
+
+    def resume(self) -> None:
+        self.post("resume")
+
+    def toggle_pause(self) -> None:
+        self.post("toggle_pause")
+
+    def intensity_up(self) -> None:
+        self.post("intensity_up")
+
+    def intensity_down(self) -> None:
+        self.post("intensity_down")
+
+    def skip(self) -> None:
+        self.post("skip")
+
+    def stop(self) -> None:
+        self.post("stop")
+
+    def emergency_stop(self) -> None:
+        self.post("emergency_stop")
+
+    def take(self) -> list[str]:
+        self.wake.clear()
+        items = []
+        while self._queue:
+            items.append(self._queue.popleft())
+        return items
