@@ -182,3 +182,15 @@ def test_the_kit_reads_the_documents_own_vector_for_a_1_1_frame() -> None:
     assert wire(body(KEEPALIVE, seq=14)) == bytes.fromhex("04010E080360DC00")
     renew = struct.pack("<HI", 1500, (1 << 3) | (1 << 5) | (1 << 10))
     assert wire(body(RENEW, renew, seq=18)) == bytes.fromhex("0901120906DC0528040103018400")
+
+
+def test_the_heater_check_follows_a_runaway_plate_through_the_cutoff_and_back() -> None:
+    """A heater stuck on (the simulator's --overheat-at) takes the plate past 45 °C: the check sees the
+    cutoff, FAULT, the refusals, the ESTOP keeping OVERHEAT, and READY again only once the plate is cool."""
+    tap, device, _ = tapped(faults=FaultPlan(overheat_at=30))
+    report = run(tap, long=True, only=("heater",), heat_s=300)
+    heater = next(r for r in report.results if r.id == "heater")
+    assert heater.status is Status.PASS, heater.reason
+    assert any("the cutoff fired" in note for note in heater.notes), heater.notes
+    assert [e.code for e in device.events].count(2) == 1  # one EVENT OVERHEAT
+    assert device.state == 1 and not device.zones.any_on()
