@@ -9,7 +9,15 @@ import sys
 import click
 
 from controller import exitcodes
-from controller.cli import device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds
+from controller.cli import (
+    conformance_cmds,
+    device_cmds,
+    program_cmds,
+    report_cmds,
+    run_cmds,
+    safety_cmds,
+    sim_cmds,
+)
 from controller.errors import (
     DeviceFault,
     DeviceRejected,
@@ -66,6 +74,6 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, handlers=[handler])
 
 
-for _module in (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds):
+for _module in (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds, conformance_cmds):
     for _command in _module.COMMANDS:
         main.add_command(_command)
