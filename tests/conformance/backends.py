@@ -18,6 +18,7 @@ from controller.clock import RealClock, VirtualClock
 from controller.conformance import Options, open_port, run_kit, to_json
 from sim import make_pair
 from sim.profiles import Profile
+from tests.firmware.core import build_firmware
 
 MASSAGECTL = [sys.executable, "-m", "controller.cli"]
 START_TIMEOUT_S = 10.0
@@ -82,6 +83,13 @@ def tcp_through_the_cli(profile: str) -> Report:
     return report
 
 
+def firmware() -> Report:
+    """The reference firmware on an emulated ATmega328P (`massagectl sim --firmware`), in real time."""
+    elf = build_firmware()
+    with sim_process("--firmware", str(elf)) as port:
+        return over_port(port)
+
+
 def hardware() -> Report:
     if not HARDWARE:
         pytest.skip("set MASSAGER_PORT to run the device contract on real hardware")
@@ -93,6 +101,7 @@ BACKENDS = {
     "in-process-chair": lambda: in_process("chair"),
     "pty-foot": lambda: pty_in_this_process("foot"),
     "tcp-chair-cli": lambda: tcp_through_the_cli("chair"),
+    "firmware": firmware,
     "hardware": hardware,
 }
 

@@ -4,7 +4,6 @@ firmware on an emulated Uno (built once; a fresh board per test)."""
 from __future__ import annotations
 
 import ctypes
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +11,7 @@ import pytest
 
 from sim.emulator import Emulator
 from sim.messages import Hello, HelloReply
-from tests.firmware.core import FIRMWARE, Firmware, FirmwarePort, _bind, build_library
-from tests.parts import need, need_file
+from tests.firmware.core import Firmware, FirmwarePort, _bind, build_firmware, build_library
 from tests.sim.helpers import Host
 
 
@@ -45,15 +43,7 @@ def host(port: FirmwarePort) -> Host:
 @pytest.fixture(scope="session")
 def firmware_elf() -> Path:
     """massager.elf and the emulator harness (`make -C firmware firmware emulator`)."""
-    need("avr-gcc", "gcc-avr")
-    need("avr-objcopy", "binutils-avr")
-    need_file("/usr/lib/avr/include/avr/io.h", "avr-libc")
-    need_file("/usr/include/simavr/sim_avr.h", "libsimavr-dev")
-    need("cc", "gcc")
-    make = need("make", "make")
-    done = subprocess.run([make, "-C", str(FIRMWARE), "firmware", "emulator"], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return FIRMWARE / "massager.elf"
+    return build_firmware()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import ctypes
 import subprocess
 from pathlib import Path
 
-from tests.parts import need
+from tests.parts import need, need_file
 
 FIRMWARE = Path(__file__).resolve().parents[2] / "firmware"
 LIBRARY = FIRMWARE / "build" / "libmassager_core.so"
@@ -27,6 +27,19 @@ def build_library() -> Path:
     done = subprocess.run([make, "-C", str(FIRMWARE), "host"], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     return LIBRARY
+
+
+def build_firmware() -> Path:
+    """`make -C firmware firmware emulator` (incremental): the ELF and the simavr harness; the ELF's path."""
+    need("avr-gcc", "gcc-avr")
+    need("avr-objcopy", "binutils-avr")
+    need_file("/usr/lib/avr/include/avr/io.h", "avr-libc")
+    need_file("/usr/include/simavr/sim_avr.h", "libsimavr-dev")
+    need("cc", "gcc")
+    make = need("make", "make")
+    done = subprocess.run([make, "-C", str(FIRMWARE), "firmware", "emulator"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return FIRMWARE / "massager.elf"
 
 
 def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
