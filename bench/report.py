@@ -17,6 +17,11 @@ def _ms(f: dict[str, float]) -> str:
     return f"p50 {f['p50_ms']:.2f} / p99 {f['p99_ms']:.2f} / max {f['max_ms']:.2f} ms"
 
 
+def skipped_rows(section: str, r: dict[str, Any]) -> list[Row]:
+    """One row per part of a section that could not run here, with the reason."""
+    return [(section, f"{part} skipped", why) for part, why in r.get("skipped", {}).items()]
+
+
 def roundtrip_rows(r: dict[str, Any]) -> list[Row]:
     rows = [("1 round trip", name, _us(f)) for name, f in r["contenders"].items()]
     q = r["ratios"]
@@ -24,7 +29,9 @@ def roundtrip_rows(r: dict[str, Any]) -> list[Row]:
                  f"ours / floor {q['to_floor']:.2f}x, pymodbus best / ours {q['peer_over_ours']:.2f}x; "
                  f"over the floor the link adds {q['link_cost_us']:.0f} µs, "
                  f"the simulator {q['sim_cost_us']:.0f} µs"))
-    return rows
+    rows += [("1 round trip", f"ratio {key}", f"{q[key]:.2f}x = {floor}")
+             for key, floor in r.get("floors", {}).items()]
+    return rows + skipped_rows("1 round trip", r)
 
 
 def schedule_rows(r: dict[str, Any]) -> list[Row]:
@@ -97,12 +104,13 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
 
 
-def target_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(target, measured, goal, PASS/MISS) for every target of every section that ran."""
+def target_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """(target, measured, goal, PASS/MISS, the issue that set it) for every target of every section."""
     out = []
     for section in results.values():
         for t in section.get("targets", []):
-            out.append((t["name"], f"{_fmt(t['value'])} {t['unit']}".strip(), t["goal"], MARK[t["met"]]))
+            out.append((t["name"], f"{_fmt(t['value'])} {t['unit']}".strip(), t["goal"], MARK[t["met"]],
+                        t.get("issue", "6")))
     return out
 
 
@@ -119,7 +127,7 @@ def text(results: dict[str, Any], machine: dict[str, Any]) -> str:
     head = (f"massagectl benchmarks {machine['date']} on {machine['cpu']} ({machine['cores']} cores), "
             f"Python {machine['python']}, {machine['os']}, load {machine['load_before']}")
     return "\n".join([head, "", *_table(figures, ("measurement", "figure", "value")), "",
-                      *_table(target_rows(results), ("target", "measured", "goal", "mark"))])
+                      *_table(target_rows(results), ("target", "measured", "goal", "mark", "issue"))])
 
 
 def markdown(results: dict[str, Any], machine: dict[str, Any]) -> str:
@@ -129,6 +137,6 @@ def markdown(results: dict[str, Any], machine: dict[str, Any]) -> str:
              f"(load average before the run {machine['load_before']}).", "",
              "| measurement | figure | value |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for name, r in results.items() for a, b, c in rows(name, r)]
-    lines += ["", "| target | measured | goal | mark |", "|---|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in target_rows(results)]
+    lines += ["", "| target | measured | goal | mark | issue |", "|---|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in target_rows(results)]
     return "\n".join(lines) + "\n"
