@@ -46,7 +46,18 @@ def virtual_rows(r: dict[str, Any]) -> list[Row]:
              f"(slowest program {lib['min_program_speedup']:.0f}x)"),
             ("3 virtual time", "frames and their cost",
              f"{lib['frames']} frames x {lib['bare_set_us']:.1f} µs bare SET round trip = "
-             f"{100 * lib['frames_share_of_wall']:.0f}% of the wall time")]
+             f"{100 * lib['frames_share_of_wall']:.0f}% of the wall time")] + cli_rows(r["cli"]["library"])
+
+
+def cli_rows(cli: dict[str, Any]) -> list[Row]:
+    """The default CLI path beside the library path it is divided by."""
+    return [("3 virtual time", "whole library, CLI path, log on",
+             f"{cli['simulated_s']:.0f} simulated s in {cli['wall_s']:.2f} wall s = {cli['speedup']:.0f}x "
+             f"(slowest program {cli['min_program_speedup']:.0f}x, {cli['slowest_program']}); "
+             f"{cli['over_library']:.2f}x the library path's wall time (no log, no CLI); "
+             f"log {cli['log_bytes'] / 1e6:.1f} MB"),
+            ("3 virtual time", f"whole process, {cli['slowest_program']}",
+             f"{cli['process_wall_s']:.2f} wall s with start-up = {cli['process_speedup']:.0f}x real time")]
 
 
 def idle_rows(r: dict[str, Any]) -> list[Row]:

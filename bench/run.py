@@ -57,7 +57,7 @@ def plan(quick: bool) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
                                              roundtrip.RoundTripParams()),
         "schedule": lambda _: schedule.run(schedule.ScheduleParams(steps=20, reps=1) if q else
                                            schedule.ScheduleParams()),
-        "virtual": lambda _: virtual.run(virtual.VirtualParams(1, 500) if q else virtual.VirtualParams()),
+        "virtual": lambda _: virtual.run(virtual.VirtualParams(1, 500, 1) if q else virtual.VirtualParams()),
         "idle": lambda _: idle.run(idle.IdleParams(1.0, 1) if q else idle.IdleParams()),
         "stop": lambda _: stop.run(stop.StopParams(2, 1) if q else stop.StopParams()),
         "startup": lambda _: startup.run(startup.StartupParams(2 if q else 10)),
