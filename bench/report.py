@@ -88,8 +88,16 @@ def wire_rows(r: dict[str, Any]) -> list[Row]:
         rows.append(("7 wire budget", f"{name} busiest second",
                      f"{p['busiest_bytes_per_s']} B ({100 * p['share_115200']:.1f}% of 115200, "
                      f"{100 * p['share_9600']:.0f}% of 9600); playing {p['busiest_playing_bytes_per_s']} B "
-                     f"({100 * p['playing_share_9600']:.0f}% of 9600)"))
+                     f"({100 * p['playing_share_9600']:.0f}% of 9600), both ways against one direction"))
+        rows.append(("7 wire budget", f"{name} per direction", one_way(p["per_direction"])))
     return rows
+
+
+def one_way(per: dict[str, dict[str, Any]]) -> str:
+    """Busiest second of each direction, as a share of one direction's capacity at 9600 baud."""
+    return "; ".join(f"{d} {f['busiest_bytes_per_s']} B ({100 * f['share_9600']:.1f}% of 9600), playing "
+                     f"{f['busiest_playing_bytes_per_s']} B ({100 * f['playing_share_9600']:.1f}%)"
+                     for d, f in per.items())
 
 
 def memory_rows(r: dict[str, Any]) -> list[Row]:
