@@ -107,9 +107,18 @@ def memory_rows(r: dict[str, Any]) -> list[Row]:
              f"{f['run_adds_mib']:.1f} MiB)")]
 
 
+def firmware_rows(r: dict[str, Any]) -> list[Row]:
+    if "figures" not in r:
+        return skipped_rows("9 firmware", r)
+    from bench import firmware
+
+    return [("9 firmware", figure, value) for figure, value in firmware.rows(r["figures"])]
+
+
 ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "roundtrip": roundtrip_rows, "schedule": schedule_rows, "virtual": virtual_rows, "idle": idle_rows,
-    "stop": stop_rows, "startup": startup_rows, "wire": wire_rows, "memory": memory_rows}
+    "stop": stop_rows, "startup": startup_rows, "wire": wire_rows, "memory": memory_rows,
+    "firmware": firmware_rows}
 
 
 def rows(name: str, result: dict[str, Any]) -> list[Row]:
@@ -145,8 +154,9 @@ def text(results: dict[str, Any], machine: dict[str, Any]) -> str:
     figures = [row for name, r in results.items() for row in rows(name, r)]
     head = (f"massagectl benchmarks {machine['date']} on {machine['cpu']} ({machine['cores']} cores), "
             f"Python {machine['python']}, {machine['os']}, load {machine['load_before']}")
-    return "\n".join([head, "", *_table(figures, ("measurement", "figure", "value")), "",
-                      *_table(target_rows(results), ("target", "measured", "goal", "mark", "issue"))])
+    targets = target_rows(results)
+    marks = ["", *_table(targets, ("target", "measured", "goal", "mark", "issue"))] if targets else []
+    return "\n".join([head, "", *_table(figures, ("measurement", "figure", "value")), *marks])
 
 
 def markdown(results: dict[str, Any], machine: dict[str, Any]) -> str:
@@ -156,6 +166,7 @@ def markdown(results: dict[str, Any], machine: dict[str, Any]) -> str:
              f"(load average before the run {machine['load_before']}).", "",
              "| measurement | figure | value |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for name, r in results.items() for a, b, c in rows(name, r)]
-    lines += ["", "| target | measured | goal | mark | issue |", "|---|---|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in target_rows(results)]
+    if target_rows(results):
+        lines += ["", "| target | measured | goal | mark | issue |", "|---|---|---|---|---|"]
+        lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in target_rows(results)]
     return "\n".join(lines) + "\n"
