@@ -45,9 +45,11 @@ def build() -> Path:
     cc = compiler()
     tag = hashlib.sha256(SOURCE.read_bytes() + cc.encode() + " ".join(CFLAGS).encode()).hexdigest()[:12]
     binary = cache_dir() / f"cfloor-{tag}"
+    binary.parent.mkdir(mode=0o700, exist_ok=True)
+    if binary.parent.stat().st_uid != os.getuid():  # a shared temp folder: run only what we built
+        raise RuntimeError(f"{binary.parent} belongs to another user: remove it, or set TMPDIR")
     if binary.exists():
         return binary
-    binary.parent.mkdir(mode=0o700, exist_ok=True)
     partial = binary.with_name(f"{binary.name}.{os.getpid()}.tmp")
     done = subprocess.run([cc, *CFLAGS, "-o", str(partial), str(SOURCE)], capture_output=True, text=True)
     if done.returncode != 0:

@@ -111,8 +111,8 @@ def cli_figures(reps: list[dict[str, Any]], library_wall_s: float, process_runs:
 
 def run(params: VirtualParams) -> dict[str, Any]:
     """Alternate library and CLI passes; per-program medians; the bare round trip; the targets."""
-    with procs.python_peer("bench.peers.clirun") as cli:
-        passes = alternate({"library": library_once, "cli": lambda: cli_pass(cli)}, params.reps)
+    with procs.python_peer("bench.peers.clirun") as child:
+        passes = alternate({"library": library_once, "cli": lambda: cli_pass(child)}, params.reps)
     programs, library = totals(passes["library"])
     frames = sum(p["frames"] for p in programs.values())
     library["frames"] = frames
