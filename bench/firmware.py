@@ -1,9 +1,11 @@
 """The reference firmware on the emulated Uno: what a host feels over its UART, and what the chip does.
 
-    .venv/bin/python -m bench.firmware          # about a minute: a table, and bench/results/firmware.json
-    .venv/bin/python -m bench.firmware --quick  # fewer samples
+    .venv/bin/python -m bench --only firmware   # about a minute: the table, and bench/results/firmware.json
+    .venv/bin/python -m bench.firmware          # the same, on its own
+    .venv/bin/python -m bench.firmware --quick  # fewer samples (writes no file)
 
-Needs `make -C firmware` (gcc-avr, avr-libc, libsimavr-dev). Figures, each with the clock it is read on:
+Needs `make -C firmware` (gcc-avr, avr-libc, libsimavr-dev); without them `python -m bench --only
+firmware` skips, naming what to install. Figures, each with the clock it is read on:
 - SET round trip (wall clock, perf_counter): one-zone SET to its ACK through the controller's Link and
   SerialTransport over the emulated UART, p50/p99/max; and the chip's share of it (the emulator's clock): from
   the SET's last byte reaching UART0 to the ACK's last byte leaving it.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import time
@@ -39,6 +42,10 @@ from tests.sim.helpers import Host, entry
 RESULTS = Path(__file__).parent / "results" / "firmware.json"
 ONE_ZONE = (SetEntry(zone=1, motion=1, intensity=3, speed=2, heat=0, lease_ms=1500),)
 EVERYTHING = SetCmd(tuple(entry(z.id, intensity=10, motion=9, heat=1 if z.heated else 0) for z in FOOT.zones))
+# what `make -C firmware firmware emulator` needs: (a program or a file, the Debian package providing it)
+PARTS = (("avr-gcc", "gcc-avr"), ("avr-objcopy", "binutils-avr"), ("avr-size", "binutils-avr"),
+         ("/usr/lib/avr/include/avr/io.h", "avr-libc"), ("/usr/include/simavr/sim_avr.h", "libsimavr-dev"),
+         ("cc", "gcc"), ("make", "make"))
 
 
 def _edges(board: Emulator, kind: str, after_us: int) -> list[MonitorLine]:
@@ -162,12 +169,38 @@ def _ms(summary: dict[str, float], *keys: str) -> str:
     return f"{shown} (n={summary['n']:.0f})"
 
 
-def table(r: dict[str, Any]) -> str:
+def missing_parts() -> str | None:
+    """What to install before the firmware can be built and emulated here; None when nothing is missing."""
+    absent = " ".join(sorted({pkg for part, pkg in PARTS
+                              if not (Path(part).exists() if part.startswith("/") else shutil.which(part))}))
+    return f"needs the Debian packages {absent} (apt-get install {absent})" if absent else None
+
+
+def run(quick: bool) -> dict[str, Any]:
+    """The section for `python -m bench --only firmware`: skipped with the reason, or measured and saved."""
+    why = missing_parts()
+    if why is not None:
+        return {"skipped": {"firmware": why}, "targets": []}
+    return {"figures": measure_and_save(quick), "targets": []}
+
+
+def measure_and_save(quick: bool) -> dict[str, Any]:
+    """Measure; a full run also writes bench/results/firmware.json."""
+    result = measure(quick)
+    result["machine"] = {"load_avg": os.getloadavg(), "cores": os.cpu_count(), "quick": quick,
+                         "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    if not quick:
+        RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+def rows(r: dict[str, Any]) -> list[tuple[str, str]]:
+    """(figure, value) for each of the firmware's figures."""
     rt, es, wd, pace, mem = (r[k] for k in ("round_trip", "estop_to_off", "watchdog_trip", "pacing",
                                             "memory"))
     ram = mem["static_ram"] + mem["stack_high_water"]
     busy, idle = pace["cpu_busy"] * 100, pace["cpu_idle"] * 100
-    rows = [
+    return [
         ("SET round trip, host (Link over the pty)",
          f"{_ms(rt['wall'], 'p50_us', 'p99_us', 'max_us')}, {rt['per_s']:.0f}/s"),
         ("SET round trip, chip (last byte in -> ACK out)", _ms(rt["chip"], "p50_us", "p99_us")),
@@ -179,18 +212,16 @@ def table(r: dict[str, Any]) -> str:
         ("RAM: static + stack high-water", f"{mem['static_ram']} + {mem['stack_high_water']} = {ram} bytes "
          f"({ram / 2048:.1%} of 2 KB)"),
     ]
-    return "\n".join(["| figure | value |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)])
+
+
+def table(r: dict[str, Any]) -> str:
+    return "\n".join(["| figure | value |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows(r))])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.firmware", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples")
-    quick = parser.parse_args().quick
-    result = measure(quick)
-    result["machine"] = {"load_avg": os.getloadavg(), "cores": os.cpu_count(), "quick": quick,
-                         "date": time.strftime("%Y-%m-%d %H:%M:%S")}
-    if not quick:
-        RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    result = measure_and_save(parser.parse_args().quick)
     print(table(result))
     print(f"\n(medians on a {os.cpu_count()}-core machine, load {statistics.mean(os.getloadavg()):.1f})")
 

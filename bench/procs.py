@@ -28,10 +28,9 @@ def massagectl() -> str:
 class Peer:
     """A child process that prints {"path", "pid"} first and then answers one JSON line per request."""
 
-    def __init__(self, module: str, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", module, *args], cwd=REPO, env=python_env(), text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    def __init__(self, argv: list[str]) -> None:
+        self.proc = subprocess.Popen(argv, cwd=REPO, env=python_env(), text=True, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE)
         hello = self._line()
         self.path: str = hello["path"]
         self.pid: int = hello["pid"]
@@ -71,16 +70,21 @@ class Peer:
         self.close()
 
 
+def python_peer(module: str, *args: str) -> Peer:
+    """A peer written in Python (`python -m module args`), with this interpreter."""
+    return Peer([sys.executable, "-m", module, *args])
+
+
 def sim_host(profile: str = "foot") -> Peer:
     """The project's simulator in another process (bench/peers/simhost.py)."""
-    return Peer("bench.peers.simhost", profile)
+    return python_peer("bench.peers.simhost", profile)
 
 
 def echo_peer(replies: list[bytes]) -> Peer:
     """The floor peer answering a frame with sequence number n with replies[n]."""
-    return Peer("bench.peers.echo", ",".join(r.hex() for r in replies))
+    return python_peer("bench.peers.echo", ",".join(r.hex() for r in replies))
 
 
 def modbus_server() -> Peer:
     """pymodbus's RTU server in another process."""
-    return Peer("bench.peers.modbus_server")
+    return python_peer("bench.peers.modbus_server")

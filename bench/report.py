@@ -17,6 +17,11 @@ def _ms(f: dict[str, float]) -> str:
     return f"p50 {f['p50_ms']:.2f} / p99 {f['p99_ms']:.2f} / max {f['max_ms']:.2f} ms"
 
 
+def skipped_rows(section: str, r: dict[str, Any]) -> list[Row]:
+    """One row per part of a section that could not run here, with the reason."""
+    return [(section, f"{part} skipped", why) for part, why in r.get("skipped", {}).items()]
+
+
 def roundtrip_rows(r: dict[str, Any]) -> list[Row]:
     rows = [("1 round trip", name, _us(f)) for name, f in r["contenders"].items()]
     q = r["ratios"]
@@ -24,7 +29,9 @@ def roundtrip_rows(r: dict[str, Any]) -> list[Row]:
                  f"ours / floor {q['to_floor']:.2f}x, pymodbus best / ours {q['peer_over_ours']:.2f}x; "
                  f"over the floor the link adds {q['link_cost_us']:.0f} µs, "
                  f"the simulator {q['sim_cost_us']:.0f} µs"))
-    return rows
+    rows += [("1 round trip", f"ratio {key}", f"{q[key]:.2f}x = {floor}")
+             for key, floor in r.get("floors", {}).items()]
+    return rows + skipped_rows("1 round trip", r)
 
 
 def schedule_rows(r: dict[str, Any]) -> list[Row]:
@@ -39,7 +46,18 @@ def virtual_rows(r: dict[str, Any]) -> list[Row]:
              f"(slowest program {lib['min_program_speedup']:.0f}x)"),
             ("3 virtual time", "frames and their cost",
              f"{lib['frames']} frames x {lib['bare_set_us']:.1f} µs bare SET round trip = "
-             f"{100 * lib['frames_share_of_wall']:.0f}% of the wall time")]
+             f"{100 * lib['frames_share_of_wall']:.0f}% of the wall time")] + cli_rows(r["cli"]["library"])
+
+
+def cli_rows(cli: dict[str, Any]) -> list[Row]:
+    """The default CLI path beside the library path it is divided by."""
+    return [("3 virtual time", "whole library, CLI path, log on",
+             f"{cli['simulated_s']:.0f} simulated s in {cli['wall_s']:.2f} wall s = {cli['speedup']:.0f}x "
+             f"(slowest program {cli['min_program_speedup']:.0f}x, {cli['slowest_program']}); "
+             f"{cli['over_library']:.2f}x the library path's wall time (no log, no CLI); "
+             f"log {cli['log_bytes'] / 1e6:.1f} MB"),
+            ("3 virtual time", f"whole process, {cli['slowest_program']}",
+             f"{cli['process_wall_s']:.2f} wall s with start-up = {cli['process_speedup']:.0f}x real time")]
 
 
 def idle_rows(r: dict[str, Any]) -> list[Row]:
@@ -70,8 +88,16 @@ def wire_rows(r: dict[str, Any]) -> list[Row]:
         rows.append(("7 wire budget", f"{name} busiest second",
                      f"{p['busiest_bytes_per_s']} B ({100 * p['share_115200']:.1f}% of 115200, "
                      f"{100 * p['share_9600']:.0f}% of 9600); playing {p['busiest_playing_bytes_per_s']} B "
-                     f"({100 * p['playing_share_9600']:.0f}% of 9600)"))
+                     f"({100 * p['playing_share_9600']:.0f}% of 9600), both ways against one direction"))
+        rows.append(("7 wire budget", f"{name} per direction", one_way(p["per_direction"])))
     return rows
+
+
+def one_way(per: dict[str, dict[str, Any]]) -> str:
+    """Busiest second of each direction, as a share of one direction's capacity at 9600 baud."""
+    return "; ".join(f"{d} {f['busiest_bytes_per_s']} B ({100 * f['share_9600']:.1f}% of 9600), playing "
+                     f"{f['busiest_playing_bytes_per_s']} B ({100 * f['playing_share_9600']:.1f}%)"
+                     for d, f in per.items())
 
 
 def memory_rows(r: dict[str, Any]) -> list[Row]:
@@ -81,9 +107,18 @@ def memory_rows(r: dict[str, Any]) -> list[Row]:
              f"{f['run_adds_mib']:.1f} MiB)")]
 
 
+def firmware_rows(r: dict[str, Any]) -> list[Row]:
+    if "figures" not in r:
+        return skipped_rows("9 firmware", r)
+    from bench import firmware
+
+    return [("9 firmware", figure, value) for figure, value in firmware.rows(r["figures"])]
+
+
 ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "roundtrip": roundtrip_rows, "schedule": schedule_rows, "virtual": virtual_rows, "idle": idle_rows,
-    "stop": stop_rows, "startup": startup_rows, "wire": wire_rows, "memory": memory_rows}
+    "stop": stop_rows, "startup": startup_rows, "wire": wire_rows, "memory": memory_rows,
+    "firmware": firmware_rows}
 
 
 def rows(name: str, result: dict[str, Any]) -> list[Row]:
@@ -97,12 +132,13 @@ def _fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}"
 
 
-def target_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(target, measured, goal, PASS/MISS) for every target of every section that ran."""
+def target_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """(target, measured, goal, PASS/MISS, the issue that set it) for every target of every section."""
     out = []
     for section in results.values():
         for t in section.get("targets", []):
-            out.append((t["name"], f"{_fmt(t['value'])} {t['unit']}".strip(), t["goal"], MARK[t["met"]]))
+            out.append((t["name"], f"{_fmt(t['value'])} {t['unit']}".strip(), t["goal"], MARK[t["met"]],
+                        t.get("issue", "6")))
     return out
 
 
@@ -118,8 +154,9 @@ def text(results: dict[str, Any], machine: dict[str, Any]) -> str:
     figures = [row for name, r in results.items() for row in rows(name, r)]
     head = (f"massagectl benchmarks {machine['date']} on {machine['cpu']} ({machine['cores']} cores), "
             f"Python {machine['python']}, {machine['os']}, load {machine['load_before']}")
-    return "\n".join([head, "", *_table(figures, ("measurement", "figure", "value")), "",
-                      *_table(target_rows(results), ("target", "measured", "goal", "mark"))])
+    targets = target_rows(results)
+    marks = ["", *_table(targets, ("target", "measured", "goal", "mark", "issue"))] if targets else []
+    return "\n".join([head, "", *_table(figures, ("measurement", "figure", "value")), *marks])
 
 
 def markdown(results: dict[str, Any], machine: dict[str, Any]) -> str:
@@ -129,6 +166,7 @@ def markdown(results: dict[str, Any], machine: dict[str, Any]) -> str:
              f"(load average before the run {machine['load_before']}).", "",
              "| measurement | figure | value |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for name, r in results.items() for a, b, c in rows(name, r)]
-    lines += ["", "| target | measured | goal | mark |", "|---|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in target_rows(results)]
+    if target_rows(results):
+        lines += ["", "| target | measured | goal | mark | issue |", "|---|---|---|---|---|"]
+        lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in target_rows(results)]
     return "\n".join(lines) + "\n"

@@ -1,7 +1,9 @@
 """`python -m bench [--quick] [--only NAME ...] [--out DIR]`: run everything, print the table, save JSON.
 
-Full runs write bench/results/latest.json, latest.md and a dated copy; --quick runs each measurement
-briefly (the test suite uses it so the harness cannot rot) and writes quick.json instead.
+A complete run writes bench/results/latest.json and latest.md, appends its key figures to history.csv, and
+keeps the whole JSON under history/ (not committed). --only runs some sections and writes partial.json;
+--quick runs each measurement briefly (the test suite uses it so the harness cannot rot) and writes
+quick.json. `firmware` (the reference firmware on the emulated chip) runs only when named in --only.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import idle, memory, report, roundtrip, schedule, startup, stop, virtual, wire
+from bench import history, idle, memory, report, roundtrip, schedule, startup, stop, virtual, wire
 from bench.procs import REPO
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SECTIONS = ("roundtrip", "schedule", "virtual", "idle", "stop", "startup", "wire", "memory")
+OPTIONAL = ("firmware",)  # slow, needs the AVR toolchain and simavr, and measures another program
 
 
 def machine() -> dict[str, Any]:
@@ -57,13 +60,20 @@ def plan(quick: bool) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
                                              roundtrip.RoundTripParams()),
         "schedule": lambda _: schedule.run(schedule.ScheduleParams(steps=20, reps=1) if q else
                                            schedule.ScheduleParams()),
-        "virtual": lambda _: virtual.run(virtual.VirtualParams(1, 500) if q else virtual.VirtualParams()),
+        "virtual": lambda _: virtual.run(virtual.VirtualParams(1, 500, 1) if q else virtual.VirtualParams()),
         "idle": lambda _: idle.run(idle.IdleParams(1.0, 1) if q else idle.IdleParams()),
         "stop": lambda _: stop.run(stop.StopParams(2, 1) if q else stop.StopParams()),
         "startup": lambda _: startup.run(startup.StartupParams(2 if q else 10)),
         "wire": lambda _: wire.run(limit=2 if q else None),
         "memory": lambda done: memory.run(memory.MemoryParams(1 if q else 3), _longest(done)),
+        "firmware": lambda _: _firmware(q),
     }
+
+
+def _firmware(quick: bool) -> dict[str, Any]:
+    from bench import firmware  # imports the emulator harness: only when asked for
+
+    return firmware.run(quick)
 
 
 def _longest(done: dict[str, Any]) -> Path | None:
@@ -91,16 +101,18 @@ def run_all(sections: list[str], quick: bool) -> dict[str, Any]:
     return results
 
 
-def save(doc: dict[str, Any], out: Path, quick: bool, md: str) -> list[Path]:
-    """Write the JSON (and for full runs the Markdown table and a dated copy); returns the paths."""
+def save(doc: dict[str, Any], out: Path, complete: bool, md: str) -> list[Path]:
+    """Write the JSON where the kind of run says (module docstring); returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(doc, indent=1, sort_keys=False) + "\n"
-    if quick:
-        paths = [out / "quick.json"]
+    if doc["quick"] or not complete:
+        paths = [out / ("quick.json" if doc["quick"] else "partial.json")]
     else:
         stamp = doc["machine"]["date"][:19].replace(":", "").replace("T", "-")
-        paths = [out / "latest.json", out / f"{stamp}.json"]
+        paths = [out / "latest.json", out / "history" / f"{stamp}.json"]
+        paths[1].parent.mkdir(exist_ok=True)
         (out / "latest.md").write_text(md)
+        history.append(out / "history.csv", doc)
     for p in paths:
         p.write_text(text)
     return paths
@@ -110,13 +122,15 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the options, run, print the table, save."""
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     ap.add_argument("--quick", action="store_true", help="run each measurement briefly (for tests)")
-    ap.add_argument("--only", nargs="+", choices=SECTIONS, help="run only these measurements")
+    ap.add_argument("--only", nargs="+", choices=SECTIONS + OPTIONAL,
+                    help="run only these measurements (firmware runs only when named here)")
     ap.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON (default bench/results)")
     args = ap.parse_args(argv)
     info = machine()
     results = run_all(list(args.only or SECTIONS), args.quick)
     doc = {"machine": info, "quick": args.quick, "results": results}
     print(report.text(results, info))
-    for path in save(doc, args.out, args.quick, report.markdown(results, info)):
+    complete = set(SECTIONS) <= set(results)
+    for path in save(doc, args.out, complete, report.markdown(results, info)):
         print(f"wrote {path}", file=sys.stderr)
     return 0

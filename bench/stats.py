@@ -45,23 +45,24 @@ def alternate(contenders: dict[str, Callable[[], T]], reps: int) -> dict[str, li
 
 @dataclass(frozen=True)
 class Target:
-    """One goal from issue 6, the figure measured against it, and whether it is met."""
+    """One goal, the issue that set it, the figure measured against it, and whether it is met."""
 
     name: str
     value: float
     goal: str
     unit: str
     met: bool
+    issue: str = "6"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def at_most(name: str, value: float, limit: float, unit: str) -> Target:
+def at_most(name: str, value: float, limit: float, unit: str, issue: str = "6") -> Target:
     """A figure that must not exceed `limit`."""
-    return Target(name, value, f"<= {limit:g} {unit}".strip(), unit, bool(value <= limit))
+    return Target(name, value, f"<= {limit:g} {unit}".strip(), unit, bool(value <= limit), issue)
 
 
-def at_least(name: str, value: float, limit: float, unit: str) -> Target:
+def at_least(name: str, value: float, limit: float, unit: str, issue: str = "6") -> Target:
     """A figure that must reach `limit`."""
-    return Target(name, value, f">= {limit:g} {unit}".strip(), unit, bool(value >= limit))
+    return Target(name, value, f">= {limit:g} {unit}".strip(), unit, bool(value >= limit), issue)
