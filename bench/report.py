@@ -66,12 +66,24 @@ def wire_rows(r: dict[str, Any]) -> list[Row]:
     rows = [("7 wire budget", "frame bytes",
              f"SET 1 zone {fr['set_1zone']} B, 4 zones {fr['set_4zone']} B, HEARTBEAT {fr['heartbeat']} B, "
              f"ACK {fr['ack']} B")]
-    for name, p in r["programs"].items():
-        rows.append(("7 wire budget", f"{name} busiest second",
+    for name in r["programs"]:
+        cells = []
+        for profile in ("foot", "chair"):
+            c = r["runs"].get(f"{profile}/9600", {}).get(name)
+            if c is not None:
+                cells.append(f"{profile} tx {_pct(c['tx'])}, rx {_pct(c['rx'])}")
+        rows.append(("7 wire budget", f"{name} at 9600, per direction (handshake / playing)",
+                     "; ".join(cells)))
+    for name, p in r["programs"].items():  # the old figure, both directions added, kept for history
+        rows.append(("7 wire budget", f"{name} busiest second (both ways, old figure)",
                      f"{p['busiest_bytes_per_s']} B ({100 * p['share_115200']:.1f}% of 115200, "
                      f"{100 * p['share_9600']:.0f}% of 9600); playing {p['busiest_playing_bytes_per_s']} B "
                      f"({100 * p['playing_share_9600']:.0f}% of 9600)"))
     return rows
+
+
+def _pct(direction: dict[str, Any]) -> str:
+    return f"{100 * direction['handshake_share']:.0f} / {100 * direction['playing_share']:.0f}%"
 
 
 def memory_rows(r: dict[str, Any]) -> list[Row]:
