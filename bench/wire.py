@@ -2,7 +2,7 @@
 
 Every built-in program runs on the virtual clock, on both simulator profiles and at both line rates,
 through a transport wrapper that notes every frame written (tx) and read (rx) with the virtual time. The
-wrapper reports the line rate (`baudrate`, as a real serial port's transport does), so the link paces and
+wrapper reports the line rate (`line_baud`, as a real serial port's transport does), so the link paces and
 times out as it would on that line. A UART is full duplex: each direction has the whole line, so each is
 measured against it alone. A byte costs 10 bit times on an 8N1 line (start + 8 data + stop).
 
@@ -51,7 +51,7 @@ class CountingTransport:
 
     inner: Any
     clock: VirtualClock
-    baudrate: int
+    line_baud: int
     tx: Log = field(default_factory=list)
     rx: Log = field(default_factory=list)
     kinds: dict[str, list[str]] = field(default_factory=lambda: {"tx": [], "rx": []})

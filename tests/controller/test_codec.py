@@ -19,9 +19,11 @@ from controller.wire.protocol import (
     Heartbeat,
     Hello,
     HelloReply,
+    KeepAlive,
     Message,
     MsgType,
     Nak,
+    Renew,
     SetActuators,
     SetEntry,
     SoftStop,
@@ -31,7 +33,7 @@ from controller.wire.protocol import (
 )
 from tests.protocol_vectors import Vector, load_vectors
 
-VECTORS = load_vectors(minor=0)  # the host codec speaks 1.0 (host to-do: 1.1's frames)
+VECTORS = load_vectors()  # every frame of the document: the host codec speaks 1.1
 GOOD = [v for v in VECTORS if v.name != "bad_crc"]
 
 
@@ -39,9 +41,11 @@ def message_from_fields(type_name: str, f: dict) -> Message:
     """Build the typed message a vector describes."""
     simple = {"HELLO": Hello, "SOFT_STOP": SoftStop, "GET_ZONE": GetZone, "ACK": Ack, "NAK": Nak,
               "EVENT": Event, "ZONE_INFO": ZoneInfo, "ESTOP": EmergencyStop, "HEARTBEAT": Heartbeat,
-              "GET_STATUS": GetStatus}
+              "GET_STATUS": GetStatus, "KEEPALIVE": KeepAlive}
     if type_name in simple:
         return simple[type_name](**f)
+    if type_name == "RENEW":
+        return Renew(f["lease_ms"], tuple(f["zones"]))
     if type_name == "SET":
         return SetActuators(tuple(SetEntry(**e) for e in f["entries"]))
     if type_name == "HELLO_REPLY":
@@ -52,10 +56,12 @@ def message_from_fields(type_name: str, f: dict) -> Message:
 
 
 def test_document_has_enough_vectors_of_every_type() -> None:
-    assert len(VECTORS) >= 12
+    assert len(VECTORS) >= 19
     assert {v.type for v in VECTORS} >= {"HELLO", "SET", "SOFT_STOP", "ESTOP", "HEARTBEAT", "GET_STATUS",
                                         "GET_ZONE", "ACK", "HELLO_REPLY", "NAK", "STATUS", "ZONE_INFO",
-                                        "EVENT"}
+                                        "EVENT", "KEEPALIVE", "RENEW"}
+    assert {v.name for v in VECTORS if v.since == (1, 1)} >= {"keepalive", "renew", "nak_zone_off",
+                                                              "get_status_only_on", "status_only_on"}
 
 
 def test_crc_check_value() -> None:
@@ -118,7 +124,9 @@ messages = st.one_of(
     st.builds(Hello, u8, u8),
     st.builds(SetActuators, st.lists(entries, min_size=1, max_size=16).map(tuple)),
     st.builds(SoftStop, u16),
-    st.just(EmergencyStop()), st.just(Heartbeat()), st.just(GetStatus()),
+    st.just(EmergencyStop()), st.just(Heartbeat()), st.just(GetStatus()), st.builds(GetStatus, u8),
+    st.just(KeepAlive()),
+    st.builds(Renew, u16, st.lists(st.integers(0, 31), unique=True).map(lambda z: tuple(sorted(z)))),
     st.builds(GetZone, u8), st.builds(Ack, u8), st.builds(Nak, u8, u8), st.builds(Event, u8, u8),
     st.builds(ZoneInfo, u8, u8, st.booleans(), names),
     st.builds(Status, u8, u8, st.integers(-32768, 32767), st.integers(0, 2**32 - 1), u16, u16, u16,
