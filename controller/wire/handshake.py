@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from dataclasses import replace
 
 from controller.errors import ProtocolError, UnsupportedDevice, VersionMismatch
 from controller.wire.capabilities import DeviceCapabilities, Zone
@@ -28,9 +29,11 @@ from controller.wire.timing import (
     BITS_PER_BYTE,
     DEVICE_REPLY_S,
     HANDSHAKE_SHARE,
+    RENEW_MARGIN_S,
     Cadence,
     cadence_for,
     line_s,
+    reply_timeout_for,
 )
 
 _ZONE_NAME = re.compile(rf"[a-z0-9_]{{1,{ZONE_NAME_MAX}}}")
@@ -123,31 +126,38 @@ def plan_cadence(hello: HelloReply, minor: int, line_baud: int | None) -> Cadenc
     """The cadence for this device, or UnsupportedDevice when the line cannot carry it.
 
     A renewal (RENEW, or a SET naming every zone for a 1.0 device) and its ACK must come back — frames at
-    the line rate plus the device's 20 ms reply time — within one renewal period. A 1.0 device hears
-    nothing while the host waits for an answer, so its longest exchange (a SET of every zone, or a full
-    STATUS) must also fit in one keep-alive period; a 1.1 device is sent KEEPALIVEs during the wait.
+    the line rate plus the device's 20 ms reply time — within one renewal period. The reply timeout is the
+    line's (§5), shortened where a lease is short, so that a renewal lost on the way is sent again before
+    the lease it renews runs out (§5: one lost renewal never lets a lease run out); every exchange must
+    fit in it. A 1.0 device hears nothing while the host waits for an answer, so its longest exchange must
+    also fit in one keep-alive period; a 1.1 device is sent KEEPALIVEs during the wait.
     """
     cadence = cadence_for(hello.watchdog_ms, hello.max_lease_ms)
     entries = min(hello.zone_count, MAX_SET_ENTRIES)
-    renewal = RENEW_BYTES if minor else set_bytes(entries)
-    needs = [(_round_trip(renewal, line_baud), cadence.renew_s, "a lease renewal")]
+    renewal = _round_trip((RENEW_BYTES if minor else set_bytes(entries)) + ACK_BYTES, line_baud)
+    longest = _round_trip(max(set_bytes(entries) + ACK_BYTES, GET_ZONE_BYTES + ZONE_INFO_MAX_BYTES,
+                              GET_STATUS_BYTES + status_bytes(hello.zone_count)), line_baud)
+    timeout = min(reply_timeout_for(line_baud), cadence.lease_ms / 1000 - cadence.renew_s - RENEW_MARGIN_S)
+    needs = [(renewal, cadence.renew_s, f"a lease renewal every {cadence.renew_s * 1000:.0f} ms"),
+             (longest, timeout, f"every answer within {timeout * 1000:.0f} ms, so that a lost renewal is "
+                                "sent again before its lease runs out")]
     if not minor:
-        longest = max(set_bytes(entries) + ACK_BYTES, GET_STATUS_BYTES + status_bytes(hello.zone_count))
-        needs.append((DEVICE_REPLY_S + line_s(longest, line_baud), cadence.keepalive_s,
-                      "its longest exchange"))
+        needs.append((longest, cadence.keepalive_s,
+                      f"every answer within one keep-alive period ({cadence.keepalive_s * 1000:.0f} ms)"))
     for takes, every, what in needs:
         if takes > every:
             rate = f" at {line_baud} baud" if line_baud else ""
             raise UnsupportedDevice(
                 f"cannot keep this device's limits{rate}: its watchdog_ms {hello.watchdog_ms} and "
-                f"max_lease_ms {hello.max_lease_ms} need {what} every {every * 1000:.0f} ms, which takes "
-                f"up to {takes * 1000:.0f} ms (frames plus the device's 20 ms reply time); use a faster "
-                "line rate (--baud 115200) or a device with longer limits")
-    return cadence
+                f"max_lease_ms {hello.max_lease_ms} need {what}, which takes up to {takes * 1000:.0f} ms "
+                "(frames plus the device's 20 ms reply time); use a faster line rate (--baud 115200) "
+                "or a device with longer limits")
+    return replace(cadence, reply_timeout_s=timeout)
 
 
-def _round_trip(request_bytes: int, line_baud: int | None) -> float:
-    return DEVICE_REPLY_S + line_s(request_bytes + ACK_BYTES, line_baud)
+def _round_trip(n_bytes: int, line_baud: int | None) -> float:
+    """An exchange of `n_bytes` (both frames) at the line rate, plus the device's reply time (§5)."""
+    return DEVICE_REPLY_S + line_s(n_bytes, line_baud)
 
 
 class Pacer:

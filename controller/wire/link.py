@@ -136,7 +136,8 @@ class Link:
         self.transport = transport
         self.clock = clock
         self.line_baud: int | None = getattr(transport, "line_baud", None)
-        self.reply_timeout_s = reply_timeout_s or reply_timeout_for(self.line_baud)
+        self._line_timeout_s = reply_timeout_s or reply_timeout_for(self.line_baud)
+        self.reply_timeout_s = self._line_timeout_s  # and shorter for a short lease (plan_cadence)
         self.tries = tries
         self.on_event = on_event
         self.trace = trace
@@ -349,6 +350,7 @@ class Link:
 
     def _handshake(self) -> DeviceCapabilities:
         self.minor = 0
+        self.reply_timeout_s = self._line_timeout_s
         self._write(b"\x00")  # flush any half frame the device holds (§2.2)
         try:
             reply = self.request(Hello())
@@ -360,6 +362,7 @@ class Link:
         handshake.check_hello(hello)
         self.minor = min(PROTOCOL_MINOR, hello.minor)
         self.cadence = handshake.plan_cadence(hello, self.minor, self.line_baud)
+        self.reply_timeout_s = min(self._line_timeout_s, self.cadence.reply_timeout_s)
         seen: set[int] = set()
         zones = tuple(handshake.check_zone(i, self._zone_info(i), seen) for i in range(hello.zone_count))
         caps = self.capabilities = handshake.capabilities(hello, zones)

@@ -20,6 +20,7 @@ REPLY_TIMEOUT_S = 0.1
 REPLY_TIMEOUT_SLOW_S = 0.3              # below 57600 baud (9600: §5)
 SLOW_LINE_BAUD = 57600
 DEVICE_REPLY_S = 0.02                   # §5: the device answers within 20 ms of a command's last byte
+RENEW_MARGIN_S = 0.01                   # a lost renewal's retransmission lands this long before the lease ends
 BITS_PER_BYTE = 10                      # 8N1: start, 8 data, stop
 LINE_SHARE = 0.25                       # the most of a slow line the handshake may use in any second...
 HANDSHAKE_SHARE = 0.125                 # ...and what it aims for, leaving room for the program's start
@@ -45,12 +46,14 @@ class Cadence:
 
     The defaults are the reference devices' (watchdog 400 ms, max lease 2000 ms): 1500 ms leases renewed
     every 500 ms (40 % of the lease, and at least every ASK_EVERY_S so the renewal is the request that
-    proves the link alive), keep-alives after 150 ms of silence.
+    proves the link alive), keep-alives after 150 ms of silence, and §5's reply timeout — shorter for a
+    short lease (controller/wire/handshake.py `plan_cadence`).
     """
 
     lease_ms: int = LEASE_MS
     renew_s: float = min(LEASE_MS * RENEW_FRACTION / 1000, ASK_EVERY_S)
     keepalive_s: float = KEEPALIVE_S
+    reply_timeout_s: float = REPLY_TIMEOUT_S
 
 
 def cadence_for(watchdog_ms: int, max_lease_ms: int) -> Cadence:

@@ -23,6 +23,7 @@ from controller.wire.protocol import (
     Message,
     MsgType,
     Nak,
+    NakCode,
     Renew,
     SetActuators,
     SetEntry,
@@ -172,3 +173,52 @@ def test_each_message_carries_the_type_byte_it_is_framed_with(seq: int, msg: Mes
     """The class's TYPE is the §3 byte on the wire, so matching an ACK needs no re-encoding."""
     assert codec.encode_body(seq, msg)[2] == msg.TYPE
     assert type(msg).TYPE is msg.TYPE and isinstance(msg.TYPE, MsgType)
+
+
+# --- 1.1's limits and the strictness a host owes (§2.3, §3.2) -------------------------------------
+
+def test_a_frame_of_max_encoded_bytes_is_judged_and_one_byte_more_is_garbage() -> None:
+    """MAX_ENCODED is 247 (1.0 said 248): the receive buffer holds 247 bytes, never 248."""
+    assert MAX_ENCODED == 247
+    body = bytes([1, 7, 0x83, 240]) + b"\x01" * 240
+    body += codec.crc16_ccitt_false(body).to_bytes(2, "big")
+    encoded = codec.cobs_encode(body)
+    assert len(encoded) == 247  # the largest body there is, COBS-encoded
+    decoder = codec.FrameDecoder()
+    (outcome,) = decoder.feed(encoded + b"\x00")
+    assert isinstance(outcome, codec.Rejected) and "STATUS" not in outcome.reason  # judged: no garbage
+    assert decoder.garbage_bytes == 0 and decoder.high_water == 247
+    decoder = codec.FrameDecoder()
+    assert decoder.feed(b"\x01" + encoded + b"\x00") == []  # 248 bytes without a delimiter: discarded
+    assert decoder.garbage_bytes == 248 and decoder.buffered == 0
+
+
+def test_invalid_utf8_in_a_hello_reply_is_a_protocol_error() -> None:
+    good = HelloReply(1, 1, False, False, 0, 0, 10, 5, 0, 450, 1800, 400, 2000, (1,), 1, "Foot", "1.1", "")
+    body = bytearray(codec.encode_body(1, good))[:-2]
+    model_at = 4 + 20
+    body[model_at + 1] = 0xFF  # "Foot" → "\xffoot"
+    body += codec.crc16_ccitt_false(bytes(body)).to_bytes(2, "big")
+    with pytest.raises(ProtocolError, match="model is not valid UTF-8"):
+        codec.decode_body(bytes(body))
+
+
+def test_feed_frames_counts_what_it_rejects_and_says_why() -> None:
+    decoder = codec.FrameDecoder()
+    good = codec.encode_frame(3, Ack(2))
+    bad = bytearray(good)
+    bad[-2] ^= 0x40  # the CRC
+    assert decoder.feed_frames(bytes(bad)) == []
+    assert decoder.feed_frames(good + bytes(bad) + good[:4]) == [Frame(3, Ack(2))]
+    assert decoder.feed_frames(good[4:]) == [Frame(3, Ack(2))]
+    assert decoder.rejected == 2 and decoder.take_reasons() == ["bad CRC", "bad CRC"]
+    assert decoder.take_reasons() == []
+
+
+def test_a_short_frame_decodes_the_same_from_memory() -> None:
+    wire = codec.encode_frame(200, Nak(NakCode.ZONE_OFF, 4))
+    first = codec.FrameDecoder().feed_frames(wire)
+    again = codec.FrameDecoder().feed_frames(wire)
+    assert first == again == [Frame(200, Nak(14, 4))]
+    bad = wire[:-2] + bytes([wire[-2] ^ 1]) + b"\x00"  # never remembered as good
+    assert codec.FrameDecoder().feed_frames(bad) == []

@@ -179,3 +179,28 @@ def test_leases_follow_the_device() -> None:
     assert run.session.cadence.renew_s == pytest.approx(0.32)
     assert not [e for e in run.device.events if e.code == EventCode.LEASE_EXPIRED]
     assert SetEntry  # the entries the device applied are the host's, field for field
+
+
+def test_while_waiting_for_a_lost_answer_a_1_1_device_still_gets_its_keepalives() -> None:
+    """The least watchdog (100 ms) is shorter than a reply timeout plus a keep-alive: a lost ACK must not
+    starve it, so the link sends KEEPALIVE during the wait (§9); and the reply timeout is short enough
+    (50 ms for a 100 ms lease) that the renewal is sent again before its lease runs out."""
+    run = build("sleep", profile=SMALLEST)
+    lost: list[float] = []
+    read = run.wire.inner.read
+
+    def lose_one_ack(max_bytes: int, timeout_s: float) -> bytes:
+        data = read(max_bytes, timeout_s)
+        if not lost and run.clock.now() > 30 and b"\x00" in data:  # one reply, mid-program, never arrives
+            lost.append(run.clock.now())
+            return b""
+        return data
+
+    run.wire.inner.read = lose_one_ack  # type: ignore[method-assign]
+    assert run.player.run() == Outcome.COMPLETED, run.session.error
+    assert lost and run.session.link is not None and run.session.link.counters.retransmits == 1
+    assert run.session.link.reply_timeout_s == pytest.approx(0.05)
+    around = [(t, f.message.TYPE) for t, f in run.wire.sent if lost[0] - 0.01 <= t <= lost[0] + 0.06]
+    assert MsgType.KEEPALIVE in [k for _t, k in around]  # 37.5 ms into the 50 ms wait
+    assert _gaps([t for t, _k in around]) <= 0.0375 + EPS
+    assert not [e for e in run.device.events if e.code in (EventCode.WATCHDOG, EventCode.LEASE_EXPIRED)]
