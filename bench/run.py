@@ -19,11 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import idle, memory, report, roundtrip, schedule, startup, stop, virtual, wire
+from bench import floor, idle, memory, report, roundtrip, schedule, startup, stop, virtual, wire
 from bench.procs import REPO
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SECTIONS = ("roundtrip", "schedule", "virtual", "idle", "stop", "startup", "wire", "memory")
+SECTIONS = ("roundtrip", "schedule", "virtual", "idle", "stop", "startup", "wire", "memory", "floor")
 
 
 def machine() -> dict[str, Any]:
@@ -63,6 +63,7 @@ def plan(quick: bool) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         "startup": lambda _: startup.run(startup.StartupParams(2 if q else 10)),
         "wire": lambda _: wire.run(limit=2 if q else None),
         "memory": lambda done: memory.run(memory.MemoryParams(1 if q else 3), _longest(done)),
+        "floor": lambda _: floor.run(floor.FloorParams(200, 2) if q else floor.FloorParams()),
     }
 
 
