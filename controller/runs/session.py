@@ -239,8 +239,7 @@ class Session:
                         + [off_entry(s.zone_id, lease) for s in self.sent if s.zone_id not in now_on])
         if entries and not self._device_io(lambda: self._send(link, entries)):
             return self.sent
-        if entries:
-            self.link_last_set = now
+        self.link_last_set = now  # every lease renewed (none to renew when nothing is named)
         active = tuple(s for s in settings if s.intensity > 0 or s.heat > 0)
         if active != self.sent:
             self.sent_changed_at = now

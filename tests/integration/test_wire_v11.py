@@ -9,9 +9,10 @@ from dataclasses import replace
 import pytest
 
 from controller.clock import VirtualClock
-from controller.errors import LinkTimeout, UnsupportedDevice
-from controller.runs.player import Outcome, Snapshot
+from controller.errors import LinkClosed, LinkTimeout, UnsupportedDevice
+from controller.runs.player import Outcome, Player, Snapshot
 from controller.runs.session import Session, State
+from controller.timeline import Command
 from controller.wire.link import Link
 from controller.wire.protocol import MsgType, SetEntry
 from controller.wire.timing import ASK_EVERY_S, LOST_AFTER_S
@@ -204,3 +205,38 @@ def test_while_waiting_for_a_lost_answer_a_1_1_device_still_gets_its_keepalives(
     assert MsgType.KEEPALIVE in [k for _t, k in around]  # 37.5 ms into the 50 ms wait
     assert _gaps([t for t, _k in around]) <= 0.0375 + EPS
     assert not [e for e in run.device.events if e.code in (EventCode.WATCHDOG, EventCode.LEASE_EXPIRED)]
+
+
+def test_the_links_counters_say_what_went_over_the_wire_and_a_closed_link_refuses() -> None:
+    run = build("circulation-warmup")
+    assert run.player.run() == Outcome.COMPLETED
+    link, kinds = run.session.link, run.wire.sent_types()
+    assert link is not None
+    c = link.counters
+    assert c.sent == len(kinds) + 1  # and the 0x00 that flushes the device's receive buffer first
+    assert c.keepalives == kinds.count(MsgType.KEEPALIVE) > 0
+    assert c.replies == len(kinds) - c.keepalives == len(run.wire.received) - c.events
+    assert c.events == len([f for _t, f in run.wire.received if f.message.TYPE == MsgType.EVENT]) > 0
+    assert c.naks == c.retransmits == c.stale_replies == c.rejected_frames == c.garbage_bytes == 0
+    link.close()
+    link.close()  # twice is harmless
+    with pytest.raises(LinkClosed, match="closed"):
+        link.keep_alive()
+    with pytest.raises(LinkClosed, match="closed"):
+        link.poll()
+
+
+def test_a_step_with_nothing_on_is_kept_alive_not_spun_on() -> None:
+    """Nothing to renew is a renewal done: the player then keeps the device alive, as for any gap."""
+    run = build("circulation-warmup")
+    first = run.player.commands[0]
+    rest = Command(start_s=first.end_s, duration_s=5.0, step=first.step + 1, step_name="rest", settings=())
+    then = replace(first, start_s=rest.end_s, step=rest.step + 1)
+    timeline = replace(run.player.timeline, commands=(first, rest, then))
+    player = Player(run.session, timeline, session_limit_s=run.player.session_limit_s)
+    assert player.run() == Outcome.COMPLETED, run.session.error
+    assert not [e for e in run.device.events if e.code == EventCode.WATCHDOG]
+    origin = run.device.applied[0].t
+    assert state_at(run.device.timeline, origin + rest.start_s + 2.5) == {}
+    resting = [t for t, _f in run.wire.sent if origin + rest.start_s < t < origin + rest.end_s]
+    assert 30 <= len(resting) <= 40 and _gaps(resting) <= 0.15 + EPS  # keep-alives, not a spin
