@@ -21,11 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import history, idle, memory, report, roundtrip, schedule, startup, stop, virtual, wire
+from bench import floor, history, idle, memory, report, roundtrip, schedule, startup, stop, virtual, wire
 from bench.procs import REPO
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SECTIONS = ("roundtrip", "schedule", "virtual", "idle", "stop", "startup", "wire", "memory")
+SECTIONS = ("roundtrip", "schedule", "virtual", "idle", "stop", "startup", "wire", "memory", "floor")
 OPTIONAL = ("firmware",)  # slow, needs the AVR toolchain and simavr, and measures another program
 
 
@@ -67,6 +67,7 @@ def plan(quick: bool) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         "wire": lambda _: wire.run(limit=2 if q else None),
         "memory": lambda done: memory.run(memory.MemoryParams(1 if q else 3), _longest(done)),
         "firmware": lambda _: _firmware(q),
+        "floor": lambda _: floor.run(floor.FloorParams(200, 2) if q else floor.FloorParams()),
     }
 
 
