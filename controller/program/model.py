@@ -38,7 +38,7 @@ SCHEMA_VERSION = 1
 MAX_REPEAT = 100
 MAX_STEPS = 1000
 MAX_ZONES_PER_STEP = 16
-MAX_REPEAT_NESTING = 2   # what the loader's nesting limit (yamlsource.MAX_NESTING) leaves room for
+MAX_REPEAT_NESTING = 2   # what the loader's nesting limit (yamlsafe.MAX_NESTING) leaves room for
 
 
 class _Frozen(BaseModel):
