@@ -47,6 +47,12 @@ class _Group(click.Group):
             sys.exit(exit_code_for(err))
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
+        except BrokenPipeError:  # `massagectl list | head`: its reader is gone, end quietly
+            from controller.cli.output import silence
+
+            silence()
+            silence(sys.__stderr__)
+            sys.exit(exitcodes.OUTPUT_CLOSED)
         except Exception as err:  # a bug: say so plainly; the traceback only on request
             if os.environ.get("MASSAGECTL_DEBUG"):
                 raise

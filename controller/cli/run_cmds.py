@@ -34,6 +34,8 @@ def run_cmd(program: str, port: str | None, use_sim: bool, profile: str, speed: 
 
     if bool(port) == use_sim:
         raise click.UsageError("give exactly one of --port PORT or --sim")
+    if log_path is not None and no_log:
+        raise click.UsageError("give --log FILE or --no-log, not both")
     factor = parse_speed(speed)
     if factor is not None and port:
         raise click.UsageError("--speed works only with --sim: a real massager runs in real time")
