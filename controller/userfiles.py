@@ -18,7 +18,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -96,6 +96,26 @@ def open_for_append(path: Path, what: str) -> IO[str]:
     except BaseException:
         os.close(fd)
         raise
+
+
+def output_path_problem(path: Path, allow: Callable[[int], bool]) -> str | None:
+    """Why `path` cannot be made or replaced as an output, or None: its folder must exist, and what is
+    already there must be of a kind `allow` accepts (stat.S_ISREG, stat.S_ISLNK) on its mode."""
+    folder = path.parent
+    if not folder.is_dir():
+        return f"no folder {folder}" if not folder.exists() else f"{folder} is not a folder"
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        return f"cannot use it: {err.strerror or err}"
+    if allow(info.st_mode):
+        return None
+    kind = "a symlink" if stat.S_ISLNK(info.st_mode) else _file_type(info.st_mode)
+    if stat.S_ISREG(info.st_mode):
+        kind = "a regular file"
+    return f"is {kind}; refusing to replace it"
 
 
 def _check_regular(info: os.stat_result, path: Path, what: str) -> None:

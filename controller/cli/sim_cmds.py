@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import signal
+import socket
+import stat
 import sys
 import threading
 from pathlib import Path
@@ -12,6 +15,8 @@ from typing import TYPE_CHECKING
 import click
 
 from controller.cli.options import profile_option
+from controller.errors import LinkError, OutputError, PortBusy, PortPermission
+from controller.userfiles import output_path_problem
 
 if TYPE_CHECKING:
     from sim.pty_server import PtyServer
@@ -29,6 +34,39 @@ def _parse_tcp(ctx: click.Context, param: click.Parameter, value: str | None) ->
     if not sep or not host or not port.isdigit() or int(port) > 65535:
         raise click.BadParameter("expected HOST:PORT, e.g. 127.0.0.1:5555", ctx, param)
     return host, int(port)
+
+
+def _check_record(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """--record FILE: in a folder that exists; a regular file if it exists (a FIFO would block the sim)."""
+    if value is not None:
+        problem = output_path_problem(value, allow=stat.S_ISREG)
+        if problem:
+            raise click.BadParameter(f"{value}: {problem}", ctx, param)
+    return value
+
+
+def _check_link(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """--link PATH: in a folder that exists; a symlink if it exists (it is replaced, so never a file)."""
+    if value is not None:
+        problem = output_path_problem(value, allow=stat.S_ISLNK)
+        if problem:
+            raise click.BadParameter(f"{value}: {problem}", ctx, param)
+    return value
+
+
+def _listen_error(host: str, port: int, err: OSError) -> Exception:
+    """What a listener that cannot be made tells the user: a bad address is bad input, the rest the port's."""
+    where = f"cannot listen on {host}:{port}"
+    if isinstance(err, socket.gaierror) or (err.errno or 0) < 0:  # getaddrinfo's codes are negative
+        return click.BadParameter(f"{where}: not an address or host name this machine can resolve",
+                                  param_hint="--tcp")
+    if err.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+        return click.BadParameter(f"{where}: no such address on this machine", param_hint="--tcp")
+    if err.errno == errno.EADDRINUSE:
+        return PortBusy(f"{where}: the port is in use; choose another, or 0 for a free one")
+    if err.errno == errno.EACCES:
+        return PortPermission(f"{where}: permission denied (ports below 1024 need privileges)")
+    return LinkError(f"{where}: {err.strerror or err}")
 
 
 def _check_zone(profile: str, stuck_zone: str | None) -> None:
@@ -79,9 +117,9 @@ def _serve_until_signal(server: PtyServer | TcpServer, first_line: str) -> None:
 @click.option("--tcp", "tcp", metavar="HOST:PORT", callback=_parse_tcp,
               help="Serve on TCP (port 0 picks one); connect with socket://HOST:PORT.")
 @profile_option("Which device to simulate.")
-@click.option("--link", "link", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--link", "link", type=click.Path(dir_okay=False, path_type=Path), callback=_check_link,
               help="Keep a symlink at PATH pointing at the pty (re-pointed on reconnect).")
-@click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path), callback=_check_record,
               help="Write the actuator timeline and events to FILE as JSON Lines.")
 @click.option("--drop", type=_PROBABILITY, default=0.0, help="Probability a frame is lost.")
 @click.option("--corrupt", type=_PROBABILITY, default=0.0,
@@ -132,12 +170,23 @@ def sim_command(use_pty: bool, tcp: tuple[str, int] | None, profile: str, link: 
             tcp_server = TcpServer(tcp[0], tcp[1], profile=profile, faults=plan,
                                    record_path=record, defects=defects)
         except OSError as err:
-            raise click.ClickException(f"cannot listen on {tcp[0]}:{tcp[1]}: {err}") from err
-        _serve_until_signal(tcp_server, tcp_server.start())
+            raise _listen_error(tcp[0], tcp[1], err) from None
+        _serve_until_signal(tcp_server, _started(tcp_server))
         return
     pty_server = PtyServer(profile=profile, faults=plan, record_path=record, link_path=link,
                            defects=defects)
-    _serve_until_signal(pty_server, pty_server.start())
+    _serve_until_signal(pty_server, _started(pty_server))
+
+
+def _started(server: PtyServer | TcpServer) -> str:
+    """Start `server`; the --record file or --link symlink failing to be made is an OutputError."""
+    try:
+        return server.start()
+    except OSError as err:
+        server.stop()
+        where = " -> ".join(str(f) for f in (err.filename, err.filename2) if f)
+        raise OutputError(f"cannot start the simulator: {err.strerror or err}"
+                          + (f" ({where})" if where else "")) from None
 
 
 COMMANDS = (sim_command,)
