@@ -36,22 +36,13 @@ def _parse_tcp(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return host, int(port)
 
 
-def _check_record(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
-    """--record FILE: in a folder that exists; a regular file if it exists (a FIFO would block the sim)."""
-    if value is not None:
-        problem = output_path_problem(value, allow=stat.S_ISREG)
+def _check_outputs(record: Path | None, link: Path | None) -> None:
+    """--record FILE and --link PATH go in folders that exist; what is there already must be a regular
+    file for --record (a FIFO would block the simulator) and a symlink for --link (it is replaced)."""
+    for value, option, allow in ((record, "--record", stat.S_ISREG), (link, "--link", stat.S_ISLNK)):
+        problem = output_path_problem(value, allow) if value is not None else None
         if problem:
-            raise click.BadParameter(f"{value}: {problem}", ctx, param)
-    return value
-
-
-def _check_link(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
-    """--link PATH: in a folder that exists; a symlink if it exists (it is replaced, so never a file)."""
-    if value is not None:
-        problem = output_path_problem(value, allow=stat.S_ISLNK)
-        if problem:
-            raise click.BadParameter(f"{value}: {problem}", ctx, param)
-    return value
+            raise click.BadParameter(f"{value}: {problem}", param_hint=option)
 
 
 def _listen_error(host: str, port: int, err: OSError) -> Exception:
@@ -117,9 +108,9 @@ def _serve_until_signal(server: PtyServer | TcpServer, first_line: str) -> None:
 @click.option("--tcp", "tcp", metavar="HOST:PORT", callback=_parse_tcp,
               help="Serve on TCP (port 0 picks one); connect with socket://HOST:PORT.")
 @profile_option("Which device to simulate.")
-@click.option("--link", "link", type=click.Path(dir_okay=False, path_type=Path), callback=_check_link,
+@click.option("--link", "link", type=click.Path(dir_okay=False, path_type=Path),
               help="Keep a symlink at PATH pointing at the pty (re-pointed on reconnect).")
-@click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path), callback=_check_record,
+@click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the actuator timeline and events to FILE as JSON Lines.")
 @click.option("--drop", type=_PROBABILITY, default=0.0, help="Probability a frame is lost.")
 @click.option("--corrupt", type=_PROBABILITY, default=0.0,
@@ -155,6 +146,7 @@ def sim_command(use_pty: bool, tcp: tuple[str, int] | None, profile: str, link: 
         raise click.UsageError("give exactly one of --pty or --tcp HOST:PORT")
     if link is not None and tcp is not None:
         raise click.BadParameter("--link only applies to --pty", param_hint="--link")
+    _check_outputs(record, link)
     _check_zone(profile, stuck_zone)
     plan = FaultPlan(
         drop=drop, corrupt=corrupt, duplicate=duplicate, delay=delay, delay_s=delay_ms / 1000,
