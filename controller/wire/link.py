@@ -23,6 +23,7 @@ from controller.errors import (
 )
 from controller.wire import codec
 from controller.wire.capabilities import DeviceCapabilities, Zone
+from controller.wire.handshake import refuse_unusable
 from controller.wire.protocol import (
     MAX_ZONES,
     MOTION_NAMES,
@@ -290,6 +291,7 @@ class Link:
                 f"malformed handshake: {hello.zone_count} zones, intensity_max {hello.intensity_max}, "
                 f"speed_max {hello.speed_max}")
         zones = tuple(self._zone(i) for i in range(hello.zone_count))
+        refuse_unusable(hello, zones)  # §3.2 "What a host refuses", before any actuator frame
         return DeviceCapabilities(
             model=hello.model, firmware=hello.firmware, serial=hello.serial, simulator=hello.simulator,
             protocol=(hello.major, hello.minor), zones=zones,
