@@ -38,8 +38,7 @@ def open_user_file(path: Path, what: str) -> IO[bytes]:
         raise InputFileError(path, _open_problem(err, what)) from None
     try:
         _check_regular(os.fstat(fd), path, what)
-        os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
+        return os.fdopen(fd, "rb")  # still non-blocking: a /proc file that waits (kmsg) reads as empty
     except BaseException:
         os.close(fd)
         raise
@@ -52,9 +51,12 @@ def read_user_file(path: Path, what: str, max_bytes: int) -> bytes:
         if size > max_bytes:
             raise InputFileError(path, f"file is {size} bytes; {what}s are limited to {max_bytes}")
         try:
-            return handle.read(max_bytes + 1)  # +1: a file that grew while we read is seen as too large
+            data = handle.read(max_bytes + 1)  # +1: a file that grew while we read is seen as too large
         except OSError as err:
             raise InputFileError(path, f"cannot read: {err.strerror or err}") from None
+    if data is None:
+        raise InputFileError(path, "is not an ordinary file: reading it would wait for data")
+    return data
 
 
 def bounded_lines(stream: IO[bytes], max_line: int) -> Iterator[str | None]:
@@ -98,18 +100,26 @@ def open_for_append(path: Path, what: str) -> IO[str]:
         raise
 
 
+def is_folder(path: Path) -> bool:
+    """Whether `path` is a folder; False, not an exception, for a name too long or a path it cannot see."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):  # ValueError: a NUL in the name
+        return False
+
+
 def output_path_problem(path: Path, allow: Callable[[int], bool]) -> str | None:
     """Why `path` cannot be made or replaced as an output, or None: its folder must exist, and what is
     already there must be of a kind `allow` accepts (stat.S_ISREG, stat.S_ISLNK) on its mode."""
     folder = path.parent
-    if not folder.is_dir():
-        return f"no folder {folder}" if not folder.exists() else f"{folder} is not a folder"
+    if not is_folder(folder):
+        return f"no folder {folder}" if not os.path.lexists(folder) else f"{folder} is not a folder"
     try:
         info = os.lstat(path)
     except FileNotFoundError:
         return None
-    except OSError as err:
-        return f"cannot use it: {err.strerror or err}"
+    except (OSError, ValueError) as err:
+        return f"cannot use it: {getattr(err, 'strerror', None) or err}"
     if allow(info.st_mode):
         return None
     kind = "a symlink" if stat.S_ISLNK(info.st_mode) else _file_type(info.st_mode)

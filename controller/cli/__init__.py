@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -65,6 +66,9 @@ class _Group(click.Group):
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for wire traces).")
 def main(verbose: int) -> None:
     """Drive USB foot massagers and massage chairs, run massage programs, and author them."""
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 terminal shows \xb0 rather than failing on °
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 

@@ -72,6 +72,17 @@ class GuardedOutput(io.TextIOBase):
             raise OutputClosed("standard output closed") from None
 
 
-def guarded(stream: TextIO) -> TextIO:
-    """`stream` as a GuardedOutput, typed as the text stream it stands in for."""
+def guarded(stream: TextIO | None) -> TextIO:
+    """`stream` as a GuardedOutput, typed as the text stream it stands in for; a closed standard output
+    (`massagectl run … >&-`, where Python's sys.stdout is None) writes to /dev/null."""
+    if stream is None:
+        stream = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     return cast(TextIO, GuardedOutput(stream))
+
+
+def is_tty(stream: TextIO | None) -> bool:
+    """Whether `stream` is a terminal; False for a closed or missing one."""
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):
+        return False

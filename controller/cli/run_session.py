@@ -14,7 +14,7 @@ from types import FrameType
 import click
 
 from controller import exitcodes
-from controller.cli.output import OutputClosed, guarded
+from controller.cli.output import OutputClosed, guarded, is_tty
 from controller.clock import Clock, RealClock, ScaledClock, VirtualClock
 from controller.errors import LinkError, MassagerError, OutputError
 from controller.program.library import program_folders, resolve_program
@@ -133,7 +133,7 @@ def run_program(program: str, *, port: str | None, profile: str, factor: float |
 
 def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: SessionLog | None,
          reconnect: bool) -> int:
-    interactive = sys.stdout.isatty() and sys.stdin.isatty() and not isinstance(clock, VirtualClock)
+    interactive = is_tty(sys.stdout) and is_tty(sys.stdin) and not isinstance(clock, VirtualClock)
     view = make_view(guarded(sys.stdout), interactive=interactive)  # `| head`: OutputClosed
     session = make_session(open_link, clock, plan.policy,
                            on_state=lambda state, err: log.state(state, err) if log else None)

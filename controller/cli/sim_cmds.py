@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from controller.cli.options import profile_option
+from controller.cli.options import FiniteFloatRange, profile_option
 from controller.errors import LinkError, OutputError, PortBusy, PortPermission
 from controller.userfiles import output_path_problem
 
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from sim.pty_server import PtyServer
     from sim.tcp_server import TcpServer
 
-_PROBABILITY = click.FloatRange(0.0, 1.0)
-_SECONDS = click.FloatRange(min=0.0)
+_PROBABILITY = FiniteFloatRange(0.0, 1.0)
+_SECONDS = FiniteFloatRange(min=0.0)
 
 
 def _parse_tcp(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, int] | None:
@@ -118,7 +118,7 @@ def _serve_until_signal(server: PtyServer | TcpServer, first_line: str) -> None:
 @click.option("--duplicate", type=_PROBABILITY, default=0.0,
               help="Probability a frame arrives twice.")
 @click.option("--delay", type=_PROBABILITY, default=0.0, help="Probability a frame is late.")
-@click.option("--delay-ms", type=click.FloatRange(min=0.0), default=30.0, show_default=True,
+@click.option("--delay-ms", type=FiniteFloatRange(min=0.0), default=30.0, show_default=True,
               help="How late a delayed frame is.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for frame faults.")
 @click.option("--disconnect-at", type=_SECONDS, help="Unplug after S seconds.")
