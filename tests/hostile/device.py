@@ -38,6 +38,7 @@ class Told:
     """What the host told the device, frame by frame, and what that asks the actuators to do."""
 
     frames: list[Frame] = field(default_factory=list)
+    bad_frames: int = 0    # delimited runs from the host that were not valid frames
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, frame: Frame) -> None:
@@ -89,7 +90,8 @@ class HostileDevice:
         self.path = os.ttyname(self._slave)
         self._decoder = StreamDecoder()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="hostile-device", daemon=True)
+        self.crash: BaseException | None = None  # the serving thread's own failure, for the test to see
+        self._thread = threading.Thread(target=self._guarded_serve, name="hostile-device", daemon=True)
 
     def __enter__(self) -> HostileDevice:
         self._thread.start()
@@ -102,6 +104,14 @@ class HostileDevice:
         for fd in (self._master, self._slave):
             with contextlib.suppress(OSError):
                 os.close(fd)
+        if self.crash is not None and kind is None:
+            raise AssertionError(f"the hostile device itself failed: {self.crash!r}") from self.crash
+
+    def _guarded_serve(self) -> None:
+        try:
+            self._serve()
+        except BaseException as err:  # handed to the test, which fails on it
+            self.crash = err
 
     def _serve(self) -> None:
         pending = bytearray()
@@ -136,6 +146,8 @@ class HostileDevice:
                 self.told.add(outcome)
                 for reply in self.behaviour.answer(outcome):
                     out += reply
+            else:
+                self.told.bad_frames += 1
         return bytes(out)
 
     def _write(self, data: bytes) -> int:

@@ -140,7 +140,7 @@ def test_a_device_that_turns_hostile_mid_run_is_left_off(good_peak_kb: dict[str,
     clear_failure(done, (exitcodes.LINK, exitcodes.DEVICE_FAULT))
     assert took_s < TIME_LIMIT_S
     assert peak_kb < good_peak_kb["run"] + MEMORY_MARGIN_KB
-    assert MsgType.SET in device.told.types(), done.stdout + done.stderr  # it was running
+    assert MsgType.SET in device.told.types(), (done.stdout, done.stderr, device.told.bad_frames)  # running
     assert device.told.actuators() == {}
     assert device.told.types()[-1] in (MsgType.ESTOP, MsgType.SOFT_STOP, MsgType.GET_STATUS)
 
