@@ -20,6 +20,8 @@
      │    └── UnplacedProgramError     program           2  … of the file or name as a whole, no line
      │                                                      (controller/program/diagnostics.py)
      ├── ProgramErrors                 program           2  several ProgramErrors found in one pass
+     ├── InputFileError                input_file        2  a file the user named cannot be read: missing,
+     │                                                      a FIFO or device, too large (userfiles.py)
      ├── OutputError                   output            2  a file the user asked for cannot be written
      ├── LogError                      log               2  a session log that cannot be read
      │                                                      (controller/runs/report.py)
@@ -164,6 +166,17 @@ class ProgramErrors(MassagerError):
     def __init__(self, errors: list[ProgramError]) -> None:
         super().__init__("\n".join(str(e) for e in errors))
         self.errors = errors
+
+
+class InputFileError(MassagerError):
+    """A file the user named cannot be read: missing, a directory, a FIFO or device, too large."""
+
+    kind: ClassVar[str] = "input_file"
+
+    def __init__(self, path: object, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = str(path)
+        self.problem = problem
 
 
 class OutputError(MassagerError):

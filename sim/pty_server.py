@@ -120,6 +120,8 @@ class PtyServer:
         if self._loop is not None:
             self._loop.stop()
             self._loop = None
+        else:  # never started, or failed to (its --record file): the pty and the link go too
+            self._endpoint.close()
 
     def disconnect(self) -> None:
         """Unplug: the host's port vanishes; the device keeps running (and its watchdog trips)."""

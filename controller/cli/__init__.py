@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -56,6 +57,12 @@ class _Group(click.Group):
             sys.exit(exit_code_for(err))
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
+        except BrokenPipeError:  # `massagectl list | head`: its reader is gone, end quietly
+            from controller.cli.output import silence
+
+            silence()
+            silence(sys.__stderr__)
+            sys.exit(exitcodes.OUTPUT_CLOSED)
         except Exception as err:  # a bug: say so plainly; the traceback only on request
             if os.environ.get("MASSAGECTL_DEBUG"):
                 raise
@@ -68,6 +75,9 @@ class _Group(click.Group):
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for wire traces).")
 def main(verbose: int) -> None:
     """Drive USB foot massagers and massage chairs, run massage programs, and author them."""
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 terminal shows \xb0 rather than failing on °
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     level = logging.WARNING - 10 * min(verbose, 2)
     handler = logging.StreamHandler()
     handler.setFormatter(PrintableFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))

@@ -8,6 +8,7 @@ written an OutputError: each is exit 2 with one line that says what to fix.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,14 +45,28 @@ def _session_limit(text: str | None) -> int:
     return min(seconds, HARD_MAX_SESSION_S)
 
 
+def _check_output(path: Path) -> None:
+    """OutputError unless `path` can be written as a regular file: its folder exists, and nothing else
+    (a FIFO that would block, a device, a folder) is in its place."""
+    import stat
+
+    from controller.errors import OutputError
+    from controller.userfiles import output_path_problem
+
+    problem = output_path_problem(path, stat.S_ISREG)
+    if problem:
+        raise OutputError(f"{path}: cannot write: {problem}")
+
+
 def _write_text(path: Path, text: str) -> None:
     """Write `text` to `path`; a failure is one line and exit 2, not a traceback."""
     from controller.errors import OutputError
 
+    _check_output(path)
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as err:
-        raise OutputError(f"{path}: cannot write: {err.strerror}") from None
+        raise OutputError(f"{path}: cannot write: {err.strerror or err}") from None
 
 
 def _load(ref: str, dirs: Sequence[Path]) -> LoadedProgram:
@@ -145,10 +160,11 @@ def plot_cmd(program: str, output: Path, profile: str, dirs: tuple[Path, ...]) -
         raise click.BadParameter(f"{output}: can draw .png or .svg files only",
                                  param_hint="'-o' / '--output'")
     timeline, caps = _compile(_load(program, dirs), profile)
+    _check_output(output)
     try:
         plot_timeline(timeline, caps, output)
     except OSError as err:
-        raise OutputError(f"{output}: cannot write: {err.strerror}") from None
+        raise OutputError(f"{output}: cannot write: {err.strerror or err}") from None
     click.echo(f"wrote {output}")
 
 
@@ -184,7 +200,8 @@ def new_cmd(name: str, output: str | None, force: bool) -> None:
         click.echo(text, nl=False)
         return
     path = Path(target)
-    if path.exists() and not force:
+    _check_output(path)
+    if os.path.lexists(path) and not force:
         raise OutputError(f"{path} exists; use --force to overwrite it")
     _write_text(path, text)
     click.echo(f"wrote {path}; check it with: massagectl validate {path}")

@@ -15,9 +15,8 @@ import click
               help="Which session of a log holding several (appended runs), from 1; default the last.")
 def report(log: Path, as_json: bool, number: int | None) -> None:
     """Summarise the session log LOG: time per zone, peak intensity, pauses, faults and how it ended."""
-    from rich.console import Console
-
     from controller.runs.report import load_report, report_json
+    from controller.ui.console import Console
     from controller.ui.report import render_report
 
     summary = load_report(log, number)

@@ -37,6 +37,8 @@ def run_cmd(program: str, port: str | None, baud: int, use_sim: bool, profile: s
         raise click.UsageError("give exactly one of --port PORT or --sim")
     if use_sim and baud != 115200:
         raise click.UsageError("--baud is the line rate of a real massager's port (--port)")
+    if log_path is not None and no_log:
+        raise click.UsageError("give --log FILE or --no-log, not both")
     factor = parse_speed(speed)
     if factor is not None and port:
         raise click.UsageError("--speed works only with --sim: a real massager runs in real time")

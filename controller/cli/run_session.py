@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import signal
 import sys
@@ -13,11 +14,12 @@ from types import FrameType
 import click
 
 from controller import exitcodes
+from controller.cli.output import OutputClosed, guarded, is_tty
 from controller.clock import Clock, RealClock, ScaledClock, VirtualClock
-from controller.errors import LinkError, MassagerError
+from controller.errors import LinkError, MassagerError, OutputError
 from controller.program.library import program_folders, resolve_program
 from controller.runs import RunPlan, assess_run, make_session, prepare_timeline
-from controller.runs.player import Interrupted, Outcome, Player
+from controller.runs.player import Interrupted, Outcome, Player, Snapshot
 from controller.runs.session import Session
 from controller.runs.sessionlog import SessionLog, default_log_path
 from controller.safety.health import HealthProfile, load_profile
@@ -119,27 +121,29 @@ def run_program(program: str, *, port: str | None, profile: str, factor: float |
                        session_limit=session_limit, max_intensity=max_intensity)
     plan.assessment.raise_if_refused()
     clock = RealClock() if port else sim_clock(factor)
-    log = None if no_log else SessionLog(log_path or default_log_path(), clock)
+    log = None if no_log else SessionLog(log_path or default_log_path(), clock)  # OutputError: nothing ran
     try:
         code = _run(plan, clock, link_factory(port, profile, clock, log, baud), log, reconnect)
     finally:
         if log is not None:
             log.close()
             click.echo(f"session log: {log.path}", err=True)
+    if log is not None and log.failure is not None:  # failed as the session ended: it ran, unrecorded
+        raise OutputError(f"{log.failure}; the log is incomplete")
     return code
 
 
 def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: SessionLog | None,
          reconnect: bool) -> int:
-    interactive = sys.stdout.isatty() and sys.stdin.isatty() and not isinstance(clock, VirtualClock)
-    view = make_view(sys.stdout, interactive=interactive)
-    for finding in plan.assessment.findings:
-        view.note(str(finding))
+    interactive = is_tty(sys.stdout) and is_tty(sys.stdin) and not isinstance(clock, VirtualClock)
+    view = make_view(guarded(sys.stdout), interactive=interactive)  # `| head`: OutputClosed
     session = make_session(open_link, clock, plan.policy,
                            on_state=lambda state, err: log.state(state, err) if log else None)
     player: Player | None = None
     try:
         with sigterm_interrupts():
+            for finding in plan.assessment.findings:
+                view.note(str(finding))
             player, real_device = _prepare(session, plan, view, log, reconnect)
             outcome = _play(player, real_device)
     except (KeyboardInterrupt, Interrupted):
@@ -172,12 +176,18 @@ def _prepare(session: Session, plan: RunPlan, view: View, log: SessionLog | None
         if log is not None:
             log.write("note", text=text)
 
+    def tick(snap: Snapshot) -> None:
+        if log is not None and log.failure is not None:  # the player halts the device, then it is said
+            raise OutputError(f"{log.failure}; the session was stopped")
+        view.update(snap)
+
     player = Player(session, timeline, session_limit_s=plan.policy.session_limit_s,
-                    reconnect=reconnect, on_tick=view.update, on_note=note)
+                    reconnect=reconnect, on_tick=tick, on_note=note)
     if log is not None:
         log.begin(program=timeline.program_id, program_name=timeline.program_name,
                   total_s=timeline.total_s, device=dataclasses.asdict(caps),
                   zones={z.id: z.name for z in caps.zones})
+        log.raise_if_failed()  # before anything runs
     view.start(timeline, caps)
     return player, not caps.simulator
 
@@ -200,7 +210,8 @@ def _finish(session: Session, player: Player | None, outcome: Outcome, view: Vie
     if log is not None:
         position = player.position() if player else 0.0
         log.write("end", outcome=outcome.value, position_s=round(position, 3), error=message)
-    view.finish(outcome.value, message)
+    with contextlib.suppress(OutputClosed):  # the session is over; its reader left just now
+        view.finish(outcome.value, message)
     if outcome == Outcome.FAULT:
         return exitcodes.LINK if isinstance(error, LinkError) else exitcodes.DEVICE_FAULT
     return OUTCOME_EXIT[outcome]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import signal
+import socket
+import stat
 import sys
 import threading
 from pathlib import Path
@@ -11,15 +14,17 @@ from typing import TYPE_CHECKING
 
 import click
 
-from controller.cli.options import profile_option
+from controller.cli.options import FiniteFloatRange, profile_option
+from controller.errors import LinkError, OutputError, PortBusy, PortPermission
+from controller.userfiles import output_path_problem
 
 if TYPE_CHECKING:
     from sim.emulator import Emulator
     from sim.pty_server import PtyServer
     from sim.tcp_server import TcpServer
 
-_PROBABILITY = click.FloatRange(0.0, 1.0)
-_SECONDS = click.FloatRange(min=0.0)
+_PROBABILITY = FiniteFloatRange(0.0, 1.0)
+_SECONDS = FiniteFloatRange(min=0.0)
 
 
 def _parse_tcp(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, int] | None:
@@ -30,6 +35,30 @@ def _parse_tcp(ctx: click.Context, param: click.Parameter, value: str | None) ->
     if not sep or not host or not port.isdigit() or int(port) > 65535:
         raise click.BadParameter("expected HOST:PORT, e.g. 127.0.0.1:5555", ctx, param)
     return host, int(port)
+
+
+def _check_outputs(record: Path | None, link: Path | None) -> None:
+    """--record FILE and --link PATH go in folders that exist; what is there already must be a regular
+    file for --record (a FIFO would block the simulator) and a symlink for --link (it is replaced)."""
+    for value, option, allow in ((record, "--record", stat.S_ISREG), (link, "--link", stat.S_ISLNK)):
+        problem = output_path_problem(value, allow) if value is not None else None
+        if problem:
+            raise click.BadParameter(f"{value}: {problem}", param_hint=option)
+
+
+def _listen_error(host: str, port: int, err: OSError) -> Exception:
+    """What a listener that cannot be made tells the user: a bad address is bad input, the rest the port's."""
+    where = f"cannot listen on {host}:{port}"
+    if isinstance(err, socket.gaierror) or (err.errno or 0) < 0:  # getaddrinfo's codes are negative
+        return click.BadParameter(f"{where}: not an address or host name this machine can resolve",
+                                  param_hint="--tcp")
+    if err.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+        return click.BadParameter(f"{where}: no such address on this machine", param_hint="--tcp")
+    if err.errno == errno.EADDRINUSE:
+        return PortBusy(f"{where}: the port is in use; choose another, or 0 for a free one")
+    if err.errno == errno.EACCES:
+        return PortPermission(f"{where}: permission denied (ports below 1024 need privileges)")
+    return LinkError(f"{where}: {err.strerror or err}")
 
 
 def _check_zone(profile: str, stuck_zone: str | None) -> None:
@@ -90,7 +119,7 @@ def _serve_until_signal(server: PtyServer | TcpServer | Emulator, first_line: st
 @click.option("--duplicate", type=_PROBABILITY, default=0.0,
               help="Probability a frame arrives twice.")
 @click.option("--delay", type=_PROBABILITY, default=0.0, help="Probability a frame is late.")
-@click.option("--delay-ms", type=click.FloatRange(min=0.0), default=30.0, show_default=True,
+@click.option("--delay-ms", type=FiniteFloatRange(min=0.0), default=30.0, show_default=True,
               help="How late a delayed frame is.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for frame faults.")
 @click.option("--disconnect-at", type=_SECONDS, help="Unplug after S seconds.")
@@ -124,6 +153,7 @@ def sim_command(use_pty: bool, tcp: tuple[str, int] | None, profile: str, link: 
         raise click.UsageError("give exactly one of --pty or --tcp HOST:PORT")
     if link is not None and tcp is not None:
         raise click.BadParameter("--link only applies to --pty", param_hint="--link")
+    _check_outputs(record, link)
     _check_zone(profile, stuck_zone)
     plan = FaultPlan(
         drop=drop, corrupt=corrupt, duplicate=duplicate, delay=delay, delay_s=delay_ms / 1000,
@@ -139,12 +169,23 @@ def sim_command(use_pty: bool, tcp: tuple[str, int] | None, profile: str, link: 
             tcp_server = TcpServer(tcp[0], tcp[1], profile=profile, faults=plan,
                                    record_path=record, defects=defects)
         except OSError as err:
-            raise click.ClickException(f"cannot listen on {tcp[0]}:{tcp[1]}: {err}") from err
-        _serve_until_signal(tcp_server, tcp_server.start())
+            raise _listen_error(tcp[0], tcp[1], err) from None
+        _serve_until_signal(tcp_server, _started(tcp_server))
         return
     pty_server = PtyServer(profile=profile, faults=plan, record_path=record, link_path=link,
                            defects=defects)
-    _serve_until_signal(pty_server, pty_server.start())
+    _serve_until_signal(pty_server, _started(pty_server))
+
+
+def _started(server: PtyServer | TcpServer) -> str:
+    """Start `server`; the --record file or --link symlink failing to be made is an OutputError."""
+    try:
+        return server.start()
+    except OSError as err:
+        server.stop()
+        where = " -> ".join(str(f) for f in (err.filename, err.filename2) if f)
+        raise OutputError(f"cannot start the simulator: {err.strerror or err}"
+                          + (f" ({where})" if where else "")) from None
 
 
 def _serve_firmware(firmware: Path, tcp: tuple[str, int] | None) -> None:

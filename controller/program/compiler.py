@@ -34,7 +34,7 @@ from controller.program.model import (
     Step,
     TravelStep,
 )
-from controller.program.vocabulary import FOOT_SOLE_ZONES, HEAT_NAMES, ZONE_EQUIVALENTS
+from controller.program.vocabulary import HEAT_NAMES
 from controller.safety.limits import (
     DEFAULT_SESSION_LIMIT_S,
     PROGRAM_HEAT_MAX,
@@ -45,6 +45,7 @@ from controller.timeline import Command, Timeline, ZoneSetting
 from controller.timetext import format_duration
 from controller.wire.capabilities import DeviceCapabilities, Zone
 from controller.wire.protocol import MOTIONS
+from controller.zones import FOOT_SOLE_ZONES, ZONE_EQUIVALENTS
 
 
 @dataclass(frozen=True, slots=True)

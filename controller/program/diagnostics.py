@@ -15,9 +15,10 @@ from pydantic_core import ErrorDetails
 
 from controller.errors import ProgramError
 from controller.program import model
-from controller.program.vocabulary import HEAT_NAMES, MOTION_NAMES, ZONE_NAMES
-from controller.program.yamlsource import Path, SourceMap
+from controller.program.vocabulary import HEAT_NAMES, MOTION_NAMES
 from controller.safety.conditions import CONDITION_NAMES
+from controller.yamlsafe import Path, SourceMap
+from controller.zones import ZONE_NAMES
 
 # Union tags pydantic puts into error locations; they are not keys of the file.
 _TAGS = {"step", "repeat", "travel", "level", "ramp"}

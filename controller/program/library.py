@@ -21,6 +21,7 @@ from controller.paths import user_programs_dir
 from controller.program.diagnostics import UnplacedProgramError
 from controller.program.loader import LoadedProgram, load_program_file
 from controller.program.vocabulary import PROGRAM_ID_RE
+from controller.userfiles import is_folder
 from programs import PROGRAMS_DIR
 
 PROGRAM_SUFFIXES = (".yaml", ".yml")
@@ -62,9 +63,9 @@ def program_folders(
 
 def scan_folder(folder: ProgramFolder) -> list[CatalogEntry]:
     """Every program file in `folder` (not recursive), loaded or with its errors; sorted by name."""
-    if folder.origin == "dir" and not folder.path.is_dir():
+    if folder.origin == "dir" and not is_folder(folder.path):
         raise ProgramErrors([UnplacedProgramError(f"{folder.path}: no such program folder")])
-    if not folder.path.is_dir():
+    if not is_folder(folder.path):
         return []
     try:
         files = sorted(folder.path.iterdir())

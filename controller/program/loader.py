@@ -1,32 +1,28 @@
 """Program files in, validated programs out: bytes → text → plain data → Program, with every error located.
 
-`load_program_bytes` is pure; `load_program_file` is the one place that reads a program from disk, and it
-opens nothing it could block on (FIFOs, devices) and reads nothing over the size limit.
+`load_program_bytes` is pure; `load_program_file` is the one place that reads a program from disk, through
+controller/userfiles.py (nothing it could block on, nothing over the size limit) and the hardened YAML
+reader controller/yamlsafe.py that health profiles share.
 """
 
 from __future__ import annotations
 
-import codecs
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from controller.errors import ProgramError, ProgramErrors
+from controller.errors import InputFileError, ProgramError, ProgramErrors
 from controller.program.diagnostics import program_errors, step_paths
 from controller.program.model import Program
-from controller.program.yamlsource import Path as DataPath
-from controller.program.yamlsource import SourceMap, parse_yaml
 from controller.safety.conditions import Condition
+from controller.userfiles import read_user_file
+from controller.yamlsafe import MAX_BYTES as MAX_FILE_BYTES
+from controller.yamlsafe import Path as DataPath
+from controller.yamlsafe import Rules, SourceMap, load_yaml_bytes
 
-MAX_FILE_BYTES = 64 * 1024   # RELIABILITY 24: larger files are refused before parsing
-_FOREIGN_BOMS = {
-    codecs.BOM_UTF32_LE: "UTF-32", codecs.BOM_UTF32_BE: "UTF-32",
-    codecs.BOM_UTF16_LE: "UTF-16", codecs.BOM_UTF16_BE: "UTF-16",
-}
+PROGRAM_RULES = Rules("program files", nesting_hint="repeat blocks nest at most 2 deep")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,28 +67,9 @@ class LoadedProgram:
         return tuple(found)
 
 
-def decode_program_bytes(data: bytes, file: str) -> str:
-    """UTF-8 text of a program file (a UTF-8 BOM is dropped); raises ProgramErrors otherwise."""
-    if len(data) > MAX_FILE_BYTES:
-        raise _one(f"file is {len(data)} bytes; program files are limited to {MAX_FILE_BYTES}", file)
-    for bom, name in _FOREIGN_BOMS.items():
-        if data.startswith(bom):
-            raise _one(f"file is {name}-encoded; save it as UTF-8", file)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        byte = data[err.start : err.start + 1].hex()
-        raise _one(f"file is not UTF-8 text (byte 0x{byte}); save it as UTF-8", file, line) from None
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise _one("file holds a NUL character; it is not a text file", file, line)
-    return text
-
-
 def load_program_bytes(data: bytes, file: str) -> LoadedProgram:
     """The valid program in `data`; raises ProgramErrors listing every problem found."""
-    raw, source = parse_yaml(decode_program_bytes(data, file), file)
+    raw, source = load_yaml_bytes(data, file, PROGRAM_RULES)
     if not isinstance(raw, dict):
         raise _one(_not_a_mapping(raw), file, source.line_of(()))
     try:
@@ -112,31 +89,10 @@ def _not_a_mapping(raw: Any) -> str:
 
 def read_program_file(path: Path) -> bytes:
     """The bytes of a regular file, at most the size limit; never blocks on a FIFO or device."""
-    file = str(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise _one("no such file", file) from None
-    except IsADirectoryError:
-        raise _one("is a directory, not a program file", file) from None
-    except OSError as err:
-        raise _one(f"cannot open: {err.strerror}", file) from None
-    try:
-        _check_opened(os.fstat(fd), file)
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            return handle.read(MAX_FILE_BYTES + 1)
-    finally:
-        os.close(fd)
-
-
-def _check_opened(info: os.stat_result, file: str) -> None:
-    """Refuse what is not a regular program-sized file, before reading a byte of it."""
-    if stat.S_ISDIR(info.st_mode):
-        raise _one("is a directory, not a program file", file)
-    if not stat.S_ISREG(info.st_mode):
-        raise _one("is not a regular file (device, FIFO or socket); refusing to read it", file)
-    if info.st_size > MAX_FILE_BYTES:
-        raise _one(f"file is {info.st_size} bytes; program files are limited to {MAX_FILE_BYTES}", file)
+        return read_user_file(path, "program file", MAX_FILE_BYTES)
+    except InputFileError as err:
+        raise _one(err.problem, str(path)) from None
 
 
 def load_program_file(path: Path) -> LoadedProgram:

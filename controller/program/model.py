@@ -23,22 +23,16 @@ from pydantic import (
 )
 
 from controller.program.duration import DURATION_PATTERN, MAX_STEP_S, parse_duration
-from controller.program.vocabulary import (
-    PROGRAM_ID_PATTERN,
-    ZONE_NAMES,
-    HeatName,
-    IntensityClass,
-    MotionName,
-    ZoneName,
-)
+from controller.program.vocabulary import PROGRAM_ID_PATTERN, HeatName, IntensityClass, MotionName
 from controller.safety.conditions import Condition
 from controller.safety.limits import PROGRAM_INTENSITY_MAX, PROGRAM_SPEED_MAX
+from controller.zones import ZONE_NAMES, ZoneName
 
 SCHEMA_VERSION = 1
 MAX_REPEAT = 100
 MAX_STEPS = 1000
 MAX_ZONES_PER_STEP = 16
-MAX_REPEAT_NESTING = 2   # what the loader's nesting limit (yamlsource.MAX_NESTING) leaves room for
+MAX_REPEAT_NESTING = 2   # what the loader's nesting limit (yamlsafe.MAX_NESTING) leaves room for
 
 
 class _Frozen(BaseModel):

@@ -10,6 +10,7 @@ from controller.program.check import check_program
 from controller.program.library import PROGRAM_SUFFIXES
 from controller.program.loader import load_program_file
 from controller.timetext import format_duration
+from controller.userfiles import is_folder
 from controller.wire.capabilities import DeviceCapabilities
 
 
@@ -23,13 +24,21 @@ def expand_files(
     files: list[Path] = []
     skipped: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix in PROGRAM_SUFFIXES)
+        if is_folder(path):
+            files += _programs_in(path)
         elif path.suffix in skipped_suffixes:
             skipped.append(path)
         else:
             files.append(path)
     return files, skipped
+
+
+def _programs_in(folder: Path) -> list[Path]:
+    """The program files of `folder`; the folder itself when it cannot be listed (its error says why)."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix in PROGRAM_SUFFIXES)
+    except OSError:
+        return [folder]
 
 
 def validate_file(

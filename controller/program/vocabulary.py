@@ -2,14 +2,15 @@
 
 Zone and motion names follow the registry of firmware_protocol.md §3.8 so every host and device spell them
 alike; a program is checked against this vocabulary without a device, and against a device's own zones when
-it is compiled. Motion names and their ids are the protocol's (controller/wire/protocol.py `MOTIONS`), heat
-level names the program scale's (controller/safety/limits.py): named there once, used here.
+it is compiled. Zone names are the registry's (controller/zones.py, which health profiles share), motion
+names and their ids the protocol's (controller/wire/protocol.py `MOTIONS`), heat level names the program
+scale's (controller/safety/limits.py): named there once, used here.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Literal
 
 from controller.safety.limits import PROGRAM_HEAT_LEVELS
 from controller.wire.protocol import MOTIONS
@@ -17,30 +18,6 @@ from controller.wire.protocol import MOTIONS
 # A program's id, and so the name it is picked by: what `massagectl run NAME` and a file's `id:` accept.
 PROGRAM_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 PROGRAM_ID_RE = re.compile(PROGRAM_ID_PATTERN)
-
-ZoneName = Literal[
-    # foot (reflexology map, DOMAIN.md)
-    "toe_tips",
-    "big_toe_pad",
-    "diaphragm",
-    "kidney",
-    "spine_arch",
-    "heel",
-    "ankle",
-    "ball",
-    "outer_edge",
-    "instep",
-    "calf",
-    # chair
-    "neck",
-    "shoulders",
-    "upper_back",
-    "lower_back",
-    "seat",
-    "calves",
-    "feet",
-]
-ZONE_NAMES: tuple[str, ...] = get_args(ZoneName)
 
 MOTION_NAMES: tuple[str, ...] = tuple(name for name, motion_id in MOTIONS.items() if motion_id)  # not "none"
 HEAT_NAMES: tuple[str, ...] = PROGRAM_HEAT_LEVELS
@@ -53,14 +30,3 @@ else:
     HeatName = Literal[HEAT_NAMES]
 
 IntensityClass = Literal["light", "medium", "deep"]
-
-# The sole and toe zones a chair's single `feet` zone covers: a foot program runs on a chair by
-# mapping each of them onto `feet` when the device lacks the zone itself.
-FOOT_SOLE_ZONES: frozenset[str] = frozenset(
-    {
-        "toe_tips", "big_toe_pad", "diaphragm", "kidney", "spine_arch",
-        "heel", "ankle", "ball", "outer_edge", "instep",
-    }
-)
-# The same body part under the foot and the chair registry's names.
-ZONE_EQUIVALENTS: dict[str, str] = {"calf": "calves", "calves": "calf"}

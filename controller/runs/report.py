@@ -1,7 +1,11 @@
 """What happened in a session, from its log: time per zone, peak intensity, pauses, faults, how it ended.
 
-Pure: `parse_lines` turns JSON Lines text into records (counting what it had to skip) and `summarise` turns
-records into a `Report`; `load_report` is the one edge that opens a file. The record kinds are those of
+Pure: `read_report` follows a log's lines one at a time and keeps only what the chosen session's `Report`
+needs, so memory stays bounded whatever the log's size (`parse_lines` and `summarise` do the same for records
+held in a list); `load_report` is the one edge that opens a file, through controller/userfiles.py (a regular
+file only, never blocking; a line over MAX_LINE_BYTES is skipped as damaged without being held). A line that
+is not a record — not JSON, nested past the parser's depth, with NaN, infinite or absurd times — is
+counted as malformed, never an error. The record kinds are those of
 sessionlog.py, in its schema 2 or the older schema 1 (Python class names for frame types and errors); a
 log of a newer schema is refused rather than misread. A zone counts as active from the SET that turns it
 on (intensity or heat above 0) until the SET that turns it off, a soft or emergency stop, a device stop
@@ -12,13 +16,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from controller.errors import MassagerError
+from controller.errors import InputFileError, MassagerError
 from controller.runs.sessionlog import SCHEMA_VERSION
+from controller.userfiles import bounded_lines, open_user_file
+
+MAX_LINE_BYTES = 64 * 1024   # a record longer than this is damage: skipped, never held whole
+MAX_INCIDENTS = 1000         # faults, events and notes listed per kind; more are counted in one note
+MAX_ABS_T_S = 1e9            # a time beyond ±31 years is damage, not a session
 
 _ALL_OFF_STATES = {"paused", "fault", "emergency_stop", "ready", "disconnected"}
 _ALL_OFF_TX = {"SOFT_STOP", "ESTOP"}
@@ -81,6 +91,26 @@ class Report:
     sessions: int = 1
 
 
+def parse_record(line: str) -> dict[str, Any] | None:
+    """The record on one line of a log, or None when the line holds no record (damaged)."""
+    try:
+        record = json.loads(line, parse_constant=_no_constant, parse_float=_finite_float)
+    except (ValueError, RecursionError):  # RecursionError: arrays nested deeper than the parser goes
+        return None
+    return record if _is_record(record) else None
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number a session log holds")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
 def parse_lines(lines: Iterable[str]) -> tuple[list[dict[str, Any]], int]:
     """Records from JSON Lines text, and how many non-blank lines were not records (skipped)."""
     records: list[dict[str, Any]] = []
@@ -88,21 +118,19 @@ def parse_lines(lines: Iterable[str]) -> tuple[list[dict[str, Any]], int]:
     for line in lines:
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except ValueError:
+        record = parse_record(line)
+        if record is None:
             malformed += 1
-            continue
-        if _is_record(record):
-            records.append(record)
         else:
-            malformed += 1
+            records.append(record)
     return records, malformed
 
 
 def _is_record(record: object) -> bool:
-    return (isinstance(record, dict) and isinstance(record.get("kind"), str)
-            and isinstance(record.get("t"), int | float) and not isinstance(record.get("t"), bool))
+    if not (isinstance(record, dict) and isinstance(record.get("kind"), str)):
+        return False
+    t = record.get("t")
+    return isinstance(t, int | float) and not isinstance(t, bool) and abs(t) <= MAX_ABS_T_S
 
 
 def load_report(path: Path, session: int | None = None) -> Report:
@@ -111,26 +139,65 @@ def load_report(path: Path, session: int | None = None) -> Report:
     Raises LogError when the file cannot be read, holds no records, or has no such session.
     """
     try:
-        with open(path, encoding="utf-8", errors="replace") as file:
-            records, malformed = parse_lines(file)
-    except OSError as err:
-        raise LogError(f"cannot read session log {path}: {err.strerror or err}") from err
-    if not records:
+        with open_user_file(path, "session log") as stream:
+            return read_report(bounded_lines(stream, MAX_LINE_BYTES), session, str(path))
+    except InputFileError as err:
+        raise LogError(f"cannot read session log {err}") from None
+    except OSError as err:  # a read failing part-way (EIO, a file that vanished on a network mount)
+        raise LogError(f"cannot read session log {path}: {err.strerror or err}") from None
+
+
+def read_report(lines: Iterable[str | None], session: int | None = None, name: str = "the log") -> Report:
+    """The Report of session `session` (default the last) of a log's lines (None: an overlong line).
+
+    Holds one session's tally at a time, never the records. Raises LogError as `load_report`.
+    """
+    follow = _Sessions(session)
+    malformed = 0
+    for line in lines:
+        record = None if line is None or not line.strip() else parse_record(line)
+        if record is not None:
+            follow.add(record)
+        elif line is None or line.strip():
+            malformed += 1
+    if not follow.count:
         skipped = f" ({malformed} malformed lines)" if malformed else ""
-        raise LogError(f"{path} holds no session records{skipped}: is it a massagectl session log?")
-    chunks = split_sessions(records)
-    number = len(chunks) if session is None else session
-    if not 1 <= number <= len(chunks):
-        raise LogError(f"{path} holds {len(chunks)} session(s): choose a session from 1 to {len(chunks)}")
-    report = summarise(chunks[number - 1], malformed)
-    return dataclasses.replace(report, session=number, sessions=len(chunks))
+        raise LogError(f"{name} holds no session records{skipped}: is it a massagectl session log?")
+    number = follow.count if session is None else session
+    if follow.tally is None or not 1 <= number <= follow.count:
+        raise LogError(f"{name} holds {follow.count} session(s): choose a session from 1 to {follow.count}")
+    report = follow.tally.report(malformed)
+    return dataclasses.replace(report, session=number, sessions=follow.count)
+
+
+def starts_session(record: dict[str, Any], first: bool) -> bool:
+    """Whether `record` begins a session: each `session` record does (a log appended to holds several),
+    and so does the log's first record."""
+    return first or record["kind"] == "session"
+
+
+@dataclass
+class _Sessions:
+    """Follows a log's records one at a time, tallying only the wanted session (None: the last)."""
+
+    wanted: int | None
+    count: int = 0
+    tally: _Tally | None = None
+
+    def add(self, record: dict[str, Any]) -> None:
+        if starts_session(record, not self.count):
+            self.count += 1
+            if self.wanted in (None, self.count):
+                self.tally = _Tally()
+        if self.tally is not None and self.wanted in (None, self.count):
+            self.tally.take(record)
 
 
 def split_sessions(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """One list per session: each `session` record starts one, as when a log file is appended to."""
     chunks: list[list[dict[str, Any]]] = []
     for record in records:
-        if record["kind"] == "session" or not chunks:
+        if starts_session(record, not chunks):
             chunks.append([])
         chunks[-1].append(record)
     return chunks
@@ -140,17 +207,10 @@ def summarise(records: list[dict[str, Any]], malformed: int = 0) -> Report:
     """The Report for a session's records, in file order; raises LogError when there are none."""
     if not records:
         raise LogError("the session log holds no records")
-    version = next((r.get("schema_version") for r in records if r["kind"] == "session"), None)
-    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
-        raise LogError(f"the session log has schema version {version}; this massagectl reads up to "
-                       f"{SCHEMA_VERSION}: update massagectl to report it")
     tally = _Tally()
     for record in records:
-        try:
-            tally.add(record)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            tally.bad += 1
-    return tally.report(records, malformed)
+        tally.take(record)
+    return tally.report(malformed)
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -176,7 +236,27 @@ class _Tally:
     notes: list[Incident] = field(default_factory=list)
     naks: int = 0
     bad: int = 0
+    good: int = 0
+    unlisted: int = 0                 # incidents past MAX_INCIDENTS of their kind
+    first_wall: object = None
     last_t: float = 0.0
+
+    def take(self, record: dict[str, Any]) -> None:
+        """Take one record; a damaged one is counted and skipped."""
+        if self.first_wall is None:
+            self.first_wall = record.get("wall")
+        try:
+            self.add(record)
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+            self.bad += 1
+        else:
+            self.good += 1
+
+    def _list(self, incidents: list[Incident], incident: Incident) -> None:
+        if len(incidents) < MAX_INCIDENTS:
+            incidents.append(incident)
+        else:
+            self.unlisted += 1
 
     def add(self, record: dict[str, Any]) -> None:
         """Take one record; raises KeyError, TypeError or ValueError when it is damaged."""
@@ -192,7 +272,7 @@ class _Tally:
         elif kind == "event":
             self._event(record, t)
         elif kind == "note":
-            self.notes.append(Incident(t, "note", str(record["text"])))
+            self._list(self.notes, Incident(t, "note", str(record["text"])))
         elif kind == "end":
             self.end = record
             self._all_off(t)
@@ -211,6 +291,8 @@ class _Tally:
             self.hello_intensity_max = int(fields["intensity_max"])
 
     def _set(self, zone: int, intensity: int, heat: int, t: float) -> None:
+        if not (0 <= zone <= 255 and 0 <= intensity <= 255 and 0 <= heat <= 255):  # u8 on the wire
+            raise ValueError("a SET entry outside the protocol's ranges")
         self.peaks[zone] = max(self.peaks.get(zone, 0), intensity)
         if intensity > 0 or heat > 0:
             self.active.setdefault(zone, t)
@@ -235,7 +317,7 @@ class _Tally:
         if to in _ALL_OFF_STATES:
             self._all_off(t)
         if to in ("fault", "emergency_stop"):
-            self.faults.append(Incident(t, to, error))
+            self._list(self.faults, Incident(t, to, error))
 
     def _unpause(self, t: float) -> None:
         if self.paused_since is not None:
@@ -244,7 +326,7 @@ class _Tally:
 
     def _event(self, record: dict[str, Any], t: float) -> None:
         name, arg = str(record.get("name") or record["code"]), record.get("arg")
-        self.events.append(Incident(t, "event", f"{name} (arg {arg})" if arg is not None else name))
+        self._list(self.events, Incident(t, "event", f"{name} (arg {arg})" if arg is not None else name))
         if name in _DEVICE_STOP_EVENTS:
             self._all_off(t)
         elif name == "LEASE_EXPIRED" and isinstance(arg, int):
@@ -258,8 +340,16 @@ class _Tally:
                                  self.peaks.get(z, 0))
                      for z in sorted(used, key=lambda z: (order.get(z, len(order)), z)))
 
-    def report(self, records: list[dict[str, Any]], malformed: int) -> Report:
-        """Close what is still open at the end of the log and build the Report."""
+    def report(self, malformed: int) -> Report:
+        """Close what is still open at the end of the log and build the Report; LogError for a log of a
+        newer schema than this massagectl reads."""
+        version = self.session.get("schema_version")
+        if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+            raise LogError(f"the session log has schema version {version}; this massagectl reads up to "
+                           f"{SCHEMA_VERSION}: update massagectl to report it")
+        if self.unlisted:
+            self.notes.append(Incident(self.last_t, "note", f"{self.unlisted} more faults, events and "
+                                       f"notes not listed (at most {MAX_INCIDENTS} of each)"))
         end_t = float(self.end["t"]) if self.end else self.last_t
         self._all_off(end_t)
         self._unpause(end_t)
@@ -268,7 +358,7 @@ class _Tally:
         return Report(
             program=str(s.get("program", "unknown")), program_name=str(s.get("program_name", "")),
             device=str(device.get("model", "unknown")), simulator=bool(device.get("simulator", False)),
-            started=str(s.get("wall") or records[0].get("wall") or ""), duration_s=end_t,
+            started=str(s.get("wall") or self.first_wall or ""), duration_s=end_t,
             planned_s=_float_or_none(s.get("total_s")),
             zones=self._zones(_zone_names(s.get("zones"))),
             peak_intensity=max(self.peaks.values(), default=0),
@@ -279,7 +369,7 @@ class _Tally:
             outcome=str(end.get("outcome", "unknown")), end_position_s=_float_or_none(end.get("position_s")),
             end_error=str(end.get("error") or ("" if self.end else
                                                "the log has no end record: the session was cut short")),
-            records=len(records) - self.bad, malformed=malformed + self.bad)
+            records=self.good, malformed=malformed + self.bad)
 
 
 def _zone_names(zones: object) -> dict[int, str]:
@@ -299,7 +389,10 @@ def _mapping(value: object) -> dict[str, Any]:
 
 
 def _float_or_none(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    """A time from the log, or None when it is not one (not a number, not finite, absurdly large)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) <= MAX_ABS_T_S:
+        return float(value)
+    return None
 
 
 def _int_or_none(value: object) -> int | None:

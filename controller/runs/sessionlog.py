@@ -15,6 +15,12 @@ One object per line, always with `t` (seconds since the session began, on the se
 Schema version 2. Logs written before there was a `schema_version` (version 1) named frame types and
 errors by their Python classes (SetActuators, LinkClosed); `report` reads both. Written by the command
 line from the link's trace callback and the session's hooks; read by `report`.
+
+The log is opened through controller/userfiles.py (a regular file, made with its folder if missing; a
+FIFO, socket or device is refused before anything runs). Writing never raises: the link calls `trace` in
+the middle of an exchange with the device, where an exception would leave it half done. A write that
+fails (disk full, file too large, I/O error) is kept in `failure` and every later write is skipped; the
+run checks `failure` as it plays and stops the device (controller/cli/run_session.py).
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from controller.clock import Clock
+from controller.errors import OutputError
 from controller.paths import logs_dir
+from controller.userfiles import open_for_append
 from controller.wire.protocol import EventCode, Frame
 
 
@@ -47,18 +55,26 @@ def frame_record(frame: Frame) -> dict[str, Any]:
 class SessionLog:
     """Appends records to a JSON Lines file, flushed per line so a crash loses nothing written."""
 
-    def __init__(self, path: Path, clock: Clock) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, clock: Clock, stream: IO[str] | None = None) -> None:
+        """Open (append to) the log at `path`, or write to `stream` when given; OutputError when the
+        file cannot be opened for writing (controller/userfiles.py `open_for_append`)."""
         self.path = path
         self._clock = clock
         self._t0 = clock.now()
-        self._file: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        self._file: IO[str] = stream if stream is not None else open_for_append(path, "session log")
+        self.failure: OutputError | None = None
 
     def write(self, kind: str, **fields: Any) -> None:
+        """Append one record; never raises (a failure is kept in `failure`, see the module's docstring)."""
+        if self.failure is not None:
+            return
         record = {"t": round(self._clock.now() - self._t0, 6),
                   "wall": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "kind": kind, **fields}
-        self._file.write(json.dumps(record, default=str) + "\n")
-        self._file.flush()
+        try:
+            self._file.write(json.dumps(record, default=str) + "\n")
+            self._file.flush()
+        except (OSError, ValueError) as err:  # ValueError: written after close
+            self._failed(err)
 
     def trace(self, direction: str, frame: object) -> None:
         """The link's trace callback."""
@@ -77,5 +93,19 @@ class SessionLog:
     def state(self, to: str, error: str = "", frm: str = "") -> None:
         self.write("state", to=to, error=error, **({"from": frm} if frm else {}))
 
+    def raise_if_failed(self) -> None:
+        """OutputError when a write has failed: the run stops rather than go on unrecorded."""
+        if self.failure is not None:
+            raise self.failure
+
     def close(self) -> None:
-        self._file.close()
+        """Close the file; a failure to flush its last lines is kept in `failure` too."""
+        try:
+            self._file.close()
+        except OSError as err:
+            self._failed(err)
+
+    def _failed(self, err: Exception) -> None:
+        if self.failure is None:
+            why = getattr(err, "strerror", None) or str(err)
+            self.failure = OutputError(f"{self.path}: cannot write the session log ({why})")

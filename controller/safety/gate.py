@@ -53,7 +53,8 @@ def clamp_setting(
         return None
     intensity_cap = to_device_level(policy.intensity_cap(zone.name), caps.intensity_max)
     too_hot = skin_temp_c is not None and skin_temp_c >= policy.skin_contact_max_c
-    heat_cap = 0 if too_hot or not zone.heated else to_device_level(
+    zone_off = intensity_cap == 0  # a zone limited to 0 is off: its heat too
+    heat_cap = 0 if too_hot or zone_off or not zone.heated else to_device_level(
         policy.max_heat_level, caps.heat_max, PROGRAM_HEAT_MAX)
     intensity = min(max(setting.intensity, 0), intensity_cap)
     heat = min(max(setting.heat, 0), heat_cap)

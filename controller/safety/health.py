@@ -6,7 +6,9 @@ refuses or limits programs accordingly and says why. What each condition does is
 
 File: `$XDG_CONFIG_HOME/massagectl/health.yaml` (default `~/.config/massagectl/health.yaml`), or any path
 given with `--profile-file`. A missing default file means "no declared conditions"; a missing file named on
-the command line, or a malformed one, is refused with the file and line, never a traceback.
+the command line, or a malformed one, is refused with the file and line, never a traceback. It is read like
+a program file: through controller/userfiles.py (regular files only, never blocking, size-capped) and the
+hardened YAML reader controller/yamlsafe.py (a key written twice is refused, never "the last one wins").
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
-import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -27,12 +28,16 @@ from pydantic import (
     field_validator,
 )
 
-from controller.errors import SafetyRefusal
+from controller.errors import InputFileError, ProgramErrors, SafetyRefusal
 from controller.paths import health_profile_file
 from controller.safety.conditions import CONDITION_NAMES, Condition
 from controller.safety.limits import HARD_MAX_SESSION_S, MIN_SESSION_LIMIT_S, PROGRAM_INTENSITY_MAX
+from controller.userfiles import read_user_file
+from controller.yamlsafe import Rules, load_yaml_bytes
+from controller.zones import ZONE_NAMES
 
 MAX_PROFILE_BYTES = 64 * 1024
+PROFILE_RULES = Rules("health profiles", max_bytes=MAX_PROFILE_BYTES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,19 @@ def normalise_condition(name: str) -> Condition:
 ConditionName = Annotated[Condition, BeforeValidator(lambda v: normalise_condition(str(v)))]
 
 
+def normalise_zone(name: str) -> str:
+    """The registry's name for zone `name` ("Big toe pad" → big_toe_pad); raises ValueError with a hint."""
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    if key in ZONE_NAMES:
+        return key
+    close = difflib.get_close_matches(key, ZONE_NAMES, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise ValueError(f"unknown zone {name!r}; {hint}known zones: {', '.join(ZONE_NAMES)}")
+
+
+ProfileZone = Annotated[str, BeforeValidator(lambda v: normalise_zone(str(v)))]
+
+
 class PersonalLimits(BaseModel):
     """Limits the user sets for themselves; they can only make a session safer, never less safe."""
 
@@ -104,13 +122,30 @@ class PersonalLimits(BaseModel):
     max_intensity: int | None = Field(
         default=None, ge=1, le=PROGRAM_INTENSITY_MAX,
         description="Highest intensity on the program scale 1..10 for every zone.")
-    zone_max_intensity: dict[str, int] = Field(
+    zone_max_intensity: dict[ProfileZone, int] = Field(
         default_factory=dict,
-        description="Per-zone maxima on the program scale 0..10, e.g. {calf: 3}.")
+        description="Per-zone maxima on the program scale 0..10, e.g. {calf: 3}; 0 also turns the zone's "
+                    "heat off. Zone names are firmware_protocol.md §3.8's (controller/zones.py).")
     no_heat: bool = Field(default=False, description="Never heat, whatever the program says.")
     session_limit_s: int | None = Field(
         default=None, ge=MIN_SESSION_LIMIT_S, le=HARD_MAX_SESSION_S,
         description="Personal session limit in seconds; lowers the default, never raises it.")
+
+    @field_validator("zone_max_intensity", mode="before")
+    @classmethod
+    def _each_zone_once(cls, value: Any) -> Any:
+        """Two spellings of one zone ({calf: 3, Calf: 5}) would silently keep one: refuse them."""
+        if isinstance(value, dict):
+            seen: dict[str, str] = {}
+            for written in map(str, value):
+                try:
+                    zone = normalise_zone(written)
+                except ValueError:
+                    continue  # reported, with its line, by the key's own validation
+                if zone in seen:
+                    raise ValueError(f"zone {zone!r} is limited twice ({seen[zone]!r} and {written!r})")
+                seen[zone] = written
+        return value
 
     @field_validator("zone_max_intensity")
     @classmethod
@@ -156,34 +191,29 @@ def load_profile(path: Path | None = None, env: Mapping[str, str] | None = None)
     Raises SafetyRefusal naming the file (and line) when a named file is missing or any file is malformed:
     refusing is the safe answer when the user meant to declare conditions and we cannot read them.
     """
-    explicit = path is not None
     target = path if path is not None else health_profile_file(env)
-    if not target.exists():
-        if explicit:
-            raise SafetyRefusal(f"{target}: health profile not found")
-        return None
     try:
-        data = target.read_bytes()
-    except OSError as err:
-        raise SafetyRefusal(f"{target}: cannot read health profile: {err.strerror}") from err
+        data = read_user_file(target, "health profile", MAX_PROFILE_BYTES)
+    except InputFileError as err:
+        if err.problem == "no such file" and path is None:
+            return None
+        if err.problem == "no such file":
+            raise SafetyRefusal(f"{target}: health profile not found") from None
+        raise SafetyRefusal(f"{target}: cannot read health profile: {err.problem}") from None
     return parse_profile(data, str(target))
 
 
 def parse_profile(data: bytes, source: str = "<profile>") -> HealthProfile:
-    """Validate profile bytes into a HealthProfile; raises SafetyRefusal with file:line on any problem."""
-    if len(data) > MAX_PROFILE_BYTES:
-        raise SafetyRefusal(f"{source}: health profile larger than {MAX_PROFILE_BYTES} bytes")
+    """Validate profile bytes into a HealthProfile; raises SafetyRefusal with file:line on any problem.
+
+    Read with the hardened YAML reader programs use (controller/yamlsafe.py): a key written twice, a tag,
+    an anchor or alias, deep nesting or an oversized file is refused, never half-read.
+    """
     try:
-        text = data.decode("utf-8-sig")
-        node = _compose_plain(text, source)
-        raw = yaml.safe_load(text)
-    except UnicodeDecodeError as err:
-        raise SafetyRefusal(f"{source}: health profile is not UTF-8 text") from err
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        at = f":{mark.line + 1}" if mark is not None else ""
-        raise SafetyRefusal(f"{source}{at}: health profile is not valid YAML: "
-                            f"{getattr(err, 'problem', None) or err}") from err
+        raw, lines = load_yaml_bytes(data, source, PROFILE_RULES)
+    except ProgramErrors as err:
+        raise SafetyRefusal("\n".join(f"{e.file}:{e.line}: health profile: {e.message}"
+                                       for e in err.errors)) from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -192,44 +222,11 @@ def parse_profile(data: bytes, source: str = "<profile>") -> HealthProfile:
         return HealthProfile.model_validate(raw)
     except ValidationError as err:
         first = err.errors()[0]
-        loc = tuple(first["loc"])
+        loc = tuple(p for p in first["loc"] if p != "[key]")
         field = ".".join(str(p) for p in loc) or "profile"
-        line = _line_of(node, loc)
+        line = lines.line_of(loc)
         raise SafetyRefusal(f"{source}:{line}: {field}: {_plain(first['msg'])}") from err
 
 
 def _plain(msg: str) -> str:
     return msg.removeprefix("Value error, ")
-
-
-def _compose_plain(text: str, source: str) -> yaml.Node | None:
-    """The YAML node tree, refusing anchors, aliases and explicit tags: a profile needs none of them."""
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        has_anchor = getattr(event, "anchor", None) is not None
-        has_tag = getattr(event, "tag", None) is not None  # the parser reports only written tags
-        if isinstance(event, yaml.AliasEvent) or has_anchor or has_tag:
-            line = event.start_mark.line + 1 if event.start_mark is not None else 1
-            raise SafetyRefusal(f"{source}:{line}: anchors, aliases and tags are not allowed")
-    return yaml.compose(text, Loader=yaml.SafeLoader)
-
-
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
-    """1-based line of the YAML node at pydantic's error location, or the nearest parent's line."""
-    if node is None:
-        return 1
-    line = node.start_mark.line + 1
-    for part in loc:
-        child = _child(node, part)
-        if child is None:
-            break
-        node, line = child, child.start_mark.line + 1
-    return line
-
-
-def _child(node: yaml.Node, part: Any) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        return next((v for k, v in node.value if k.value == str(part)), None)
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        child: yaml.Node = node.value[part]
-        return child
-    return None

@@ -27,6 +27,7 @@ from controller.safety.limits import (
     SHORT_SESSION_LIMIT_S,
     SKIN_CONTACT_MAX_C,
 )
+from controller.zones import limit_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +64,15 @@ class SafetyPolicy:
                 raise SafetyRefusal(f"safety policy: {name} must be within {allowed}")
 
     def intensity_cap(self, zone: str) -> int:
-        """The highest program-scale intensity allowed on `zone`."""
-        per_zone = dict(self.zone_max_intensity).get(zone, HARD_MAX_INTENSITY)
-        return min(self.max_intensity, per_zone)
+        """The highest program-scale intensity allowed on device zone `zone`.
+
+        A per-zone limit reaches every zone that plays it (controller/zones.py `limit_names`): a limit on
+        `calf` holds on a chair's `calves`, one on `heel` on a chair's `feet`. 0 means the zone is off,
+        heat included (controller/safety/gate.py).
+        """
+        names = limit_names(zone)
+        per_zone = [level for name, level in self.zone_max_intensity if name in names]
+        return min([self.max_intensity, *per_zone])
 
 
 def policy_for(

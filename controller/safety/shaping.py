@@ -62,11 +62,12 @@ def _clamp_findings(
                 steps[kind].add(original.step)
     heat = PROGRAM_HEAT_LEVELS[policy.max_heat_level]
     per_zone = f", per zone {dict(policy.zone_max_intensity)}" if policy.zone_max_intensity else ""
+    zeroed = " or limited to 0" if any(level == 0 for _, level in policy.zone_max_intensity) else ""
     why = {
         "intensity": f"intensity lowered to {policy.max_intensity}/{PROGRAM_INTENSITY_MAX}{per_zone} "
         f"({policy.intensity_reason})",
         "heat": f"heat {'removed' if heat == 'off' else 'lowered to ' + heat} ({policy.heat_reason}; "
-        "always off on zones without a heater)",
+        f"always off on zones without a heater{zeroed})",
         "speed": f"speed lowered to the device's maximum {caps.speed_max}",
         "zone": f"zones the {caps.model} does not report dropped",
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -12,6 +12,7 @@ from controller.program.library import CatalogEntry
 from controller.program.loader import LoadedProgram
 from controller.timeline import Command, Timeline
 from controller.timetext import format_duration, minutes_text
+from controller.ui.console import Console
 from controller.ui.text import literal
 from controller.wire.capabilities import DeviceCapabilities
 

@@ -88,6 +88,8 @@ class SerialTransport:
         self.baudrate = baudrate
         self.line_baud: int | None = None if port.startswith(_NO_LINE) else baudrate
         is_url = "://" in port
+        if not is_url and not os.path.exists(port):  # before the lock: a missing port leaves no lock file
+            raise _open_error(port, FileNotFoundError(errno.ENOENT, "No such file or directory", port))
         self._lock = None if is_url else PortLock(port)
         if self._lock is not None:
             self._lock.acquire()

@@ -73,6 +73,9 @@ EXPECTED: dict[str, list[str]] = {
     'infinite_intensity.yaml': [
         "{file}:11: intensity: '.inf' is not a finite number",
     ],
+    'intensity_5000_digits.yaml': [
+        "{file}:11: intensity: '9999999999999999999999999999999999999999…' (5000 characters) is not a number massagectl can read",
+    ],
     'intensity_negative.yaml': [
         '{file}:11: step 1 (knead heel): intensity: -1 is out of range 0..10',
     ],
@@ -144,7 +147,7 @@ EXPECTED: dict[str, list[str]] = {
         '{file}:8: step 1 (line): travel: a travel needs at least 2 zones',
     ],
     'two_documents.yaml': [
-        "{file}:13: a program file holds one YAML document; remove the second '---'",
+        "{file}:13: program files hold one YAML document; remove the second '---'",
     ],
     'unknown_condition.yaml': [
         "{file}:6: contraindications: unknown condition 'diabetes'; did you mean 'advanced_diabetes'?",
@@ -258,14 +261,14 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     with pytest.raises(ProgramErrors) as caught:
         load_program_file(fifo)
     assert time.perf_counter() - started < 1.0
-    assert "is not a regular file" in str(caught.value)
+    assert "is a FIFO, not a regular file" in str(caught.value)
 
 
 def test_device_file_is_refused() -> None:
     with pytest.raises(ProgramErrors) as caught:
         load_program_file(Path("/dev/zero"))
     assert str(caught.value) == (
-        "/dev/zero:1: is not a regular file (device, FIFO or socket); refusing to read it"
+        "/dev/zero:1: is a device file, not a regular file; refusing to read it"
     )
 
 

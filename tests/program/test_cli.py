@@ -153,7 +153,7 @@ def test_a_file_that_cannot_be_written_is_one_line_and_exit_2(tmp_path: Path) ->
     target = tmp_path / "no-such-folder" / "schema.json"
     result = _run("schema", "-o", str(target))
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"massagectl: {target}: cannot write: No such file or directory"
+    assert result.stderr.strip() == f"massagectl: {target}: cannot write: no folder {target.parent}"
 
 
 def test_the_cli_offers_exactly_the_simulator_s_profiles() -> None:

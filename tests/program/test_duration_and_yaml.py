@@ -9,7 +9,7 @@ import pytest
 
 from controller.errors import ProgramErrors
 from controller.program.duration import format_duration, parse_duration
-from controller.program.yamlsource import parse_yaml
+from controller.yamlsafe import parse_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -13,8 +13,9 @@ from controller.program.compiler import compile_program
 from controller.program.duration import format_duration, parse_duration
 from controller.program.loader import load_program_bytes
 from controller.program.model import Program
-from controller.program.vocabulary import FOOT_SOLE_ZONES, HEAT_NAMES, MOTION_NAMES
+from controller.program.vocabulary import HEAT_NAMES, MOTION_NAMES
 from controller.safety.limits import HARD_MAX_SESSION_S
+from controller.zones import FOOT_SOLE_ZONES
 from tests.program.helpers import program_data
 
 DEVICES = [sim_profile_capabilities("foot"), sim_profile_capabilities("chair")]

@@ -71,12 +71,13 @@ def test_normalise_condition_accepts_common_spellings() -> None:
         (b"schema_version: 2\n", "h.yaml:1: schema_version: Input should be 1"),
         (b"limits: {zone_max_intensity: {calf: 12}}\n", "h.yaml:1: limits.zone_max_intensity: zone 'calf'"),
         (b"limits:\n  session_limit_s: 7200\n", "h.yaml:2: limits.session_limit_s: Input should be less"),
-        (b"conditions: [\n", "h.yaml:2: health profile is not valid YAML"),
+        (b"conditions: [\n", "h.yaml:2: health profile: YAML syntax error"),
         (b"- edema\n", "h.yaml:1: health profile must be a mapping"),
-        (b"a: &x 1\nb: *x\n", "h.yaml:1: anchors, aliases and tags are not allowed"),
-        (b"!!python/object/apply:os.system ['true']\n", "h.yaml:1: anchors, aliases and tags are not"),
-        (b"\xff\xfe\x00", "h.yaml: health profile is not UTF-8 text"),
-        (b"#" * 70_000, "h.yaml: health profile larger than 65536 bytes"),
+        (b"a: &x 1\nb: *x\n", "h.yaml:1: health profile: YAML anchors (&x) are not allowed in health prof"),
+        (b"!!python/object/apply:os.system ['true']\n", "h.yaml:1: health profile: YAML tags (tag:yaml.org"),
+        (b"\xff\xfe\x00", "h.yaml:1: health profile: file is UTF-16-encoded; save it as UTF-8"),
+        (b"\xff\x00", "h.yaml:1: health profile: file is not UTF-8 text (byte 0xff)"),
+        (b"#" * 70_000, "h.yaml:1: health profile: file is 70000 bytes; health profiles are limited to 65"),
     ],
 )
 def test_a_malformed_profile_is_refused_with_file_and_line(text: bytes, expected: str) -> None:
