@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -25,6 +25,9 @@ from controller.clock import RealClock
 from controller.service.api import DeviceStatus
 from controller.service.config import BrokerConfig, ServiceConfig, load_config, sim_config
 from controller.service.hub import ServiceHub
+
+if TYPE_CHECKING:
+    from controller.service.mqtt import MqttBridge
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 PASSWORD_ENV = "MASSAGECTL_MQTT_PASSWORD"
@@ -104,8 +107,17 @@ def serve(config_path: Path | None, sims: int | None, *, remote_start: bool, bro
     return exitcodes.OK
 
 
-def _start_bridge(hub: ServiceHub, config: ServiceConfig) -> ServiceHub | None:
-    return None  # the MQTT bridge comes next
+def _start_bridge(hub: ServiceHub, config: ServiceConfig) -> MqttBridge | None:
+    if config.broker is None:
+        return None
+    from controller.service.mqtt import MqttBridge
+
+    bridge = MqttBridge(hub, config.broker)
+    bridge.start()
+    where = f"{config.broker.host}:{config.broker.effective_port}"
+    click.echo(f"MQTT: {where}{' (TLS)' if config.broker.uses_tls else ''}, topics under "
+               f"{config.broker.base_topic}/, discovery under {config.broker.discovery_prefix}/", err=True)
+    return bridge
 
 
 @contextmanager

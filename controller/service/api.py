@@ -72,6 +72,8 @@ class DeviceStatus:
     remote_start: bool
     revision: int
     started_by: str = ""           # origin of the running program's start ("local", "mqtt", "web"); "" idle
+    model: str = ""                # as the device reported it at its last handshake; "" before one
+    firmware: str = ""
 
     @property
     def remaining_s(self) -> float:

@@ -19,7 +19,7 @@ from controller.program.loader import LoadedProgram
 from controller.service.api import CommandRefused, DeviceHandle
 from controller.service.config import DeviceConfig, ServiceConfig
 from controller.service.device import DeviceSetup
-from controller.service.supervisor import DeviceSupervisor, port_opener
+from controller.service.supervisor import DeviceSupervisor
 from controller.sessionlog import default_log_dir
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,13 @@ def load_catalog(extra_dirs: Sequence[Path]) -> dict[str, LoadedProgram]:
             elif entry.loaded.program.id not in catalog:
                 catalog[entry.loaded.program.id] = entry.loaded
     return dict(sorted(catalog.items()))
+
+
+def port_opener(port: str, baud: int) -> Callable[[], Link]:
+    """Opens a real port (device path or socket:// URL) on each connect attempt."""
+    from controller.cli.device_cmds import open_link
+
+    return lambda: open_link(port, baud)
 
 
 class ServiceHub:

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from controller.clock import Clock
 from controller.errors import LinkError, MassagerError
 from controller.limits import KEEPALIVE_S, STATUS_EVERY_S
-from controller.link import Link
 from controller.player import Interrupted, Outcome, Player, Snapshot
 from controller.program.loader import LoadedProgram
 from controller.protocol import Event, EventCode
@@ -52,13 +51,6 @@ _PLAYER_COMMANDS = {Command.PAUSE, Command.RESUME, Command.TOGGLE_PAUSE, Command
                     Command.INTENSITY_DOWN, Command.SKIP, Command.STOP, Command.EMERGENCY_STOP}
 
 
-def port_opener(port: str, baud: int) -> Callable[[], Link]:
-    """Opens a real port (device path or socket:// URL) on each connect attempt."""
-    from controller.cli.device_cmds import open_link
-
-    return lambda: open_link(port, baud)
-
-
 class DeviceSupervisor:
     """Implements DeviceHandle for one device; `start` runs its thread, `stop` ends it with the device off."""
 
@@ -75,6 +67,7 @@ class DeviceSupervisor:
         self._player: Player | None = None
         self._stopping = False
         self._fresh = True               # no program since the last handshake
+        self._quiet = False              # a routine re-handshake: states not shown
         self._next_try = float("-inf")
         self._retry_s = RETRY_FIRST_S
         self._last_status_poll = float("-inf")
@@ -174,8 +167,7 @@ class DeviceSupervisor:
 
     def _take(self) -> list[Request]:
         with self._lock:
-            items = list(self._queue)
-            self._queue.clear()
+            items, self._queue = list(self._queue), deque()
         return items
 
     def _idle_requests(self) -> None:
@@ -200,8 +192,9 @@ class DeviceSupervisor:
             self._fresh = True
             self._last_status_poll = float("-inf")
             caps = s.capabilities
-            kind = kind_of(caps) if caps else self.board.current.kind
-            self._update(kind=kind, note=f"connected: {identity(caps)}")
+            assert caps is not None  # READY follows a handshake
+            self._update(kind=kind_of(caps), note=f"connected: {identity(caps)}", model=caps.model,
+                         firmware=caps.firmware)
             return
         error = s.error
         with contextlib.suppress(MassagerError):
@@ -311,10 +304,16 @@ class DeviceSupervisor:
             self._rehandshake()
 
     def _rehandshake(self) -> None:
+        """Disconnect and connect again, showing no flicker through disconnected unless it fails."""
         s = self.session
-        s.fire("disconnect")
-        s.fire("connect")
+        self._quiet = True
+        try:
+            s.fire("disconnect")
+            s.fire("connect")
+        finally:
+            self._quiet = False
         self._fresh = s.state == State.READY
+        self._update(state=s.state)
 
     # --- while a program plays (called in this thread by the player) --------------------------
 
@@ -357,7 +356,8 @@ class DeviceSupervisor:
     def _on_state(self, state: str, error: str) -> None:
         if self._log is not None:
             self._log.state(state, error)
-        self._update(state=state)
+        if not self._quiet:
+            self._update(state=state)
 
     def _open_log(self, player: Player) -> None:
         try:
