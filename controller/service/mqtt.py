@@ -86,6 +86,9 @@ class MqttBridge:
         client.on_socket_open = _nodelay
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
+        client.on_connect_fail = lambda c, u: log.warning(
+            "cannot reach the MQTT broker at %s:%s; retrying (the devices run meanwhile)", broker.host,
+            broker.effective_port)
         client.on_message = self._on_message
         return client
 
