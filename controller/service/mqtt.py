@@ -2,8 +2,9 @@
 
 Commands arrive on paho's thread, are parsed (discovery.py) and handed to the hub with origin "mqtt"; a
 refusal or a bad payload is answered on the error topic, never raised. The hub never blocks on the device,
-so neither does this. State is published by one publisher thread: at most every MIN_STATE_INTERVAL_S per
-device, the latest status only (older ones are dropped, never queued), and never while disconnected.
+so neither does this. State is published by one publisher thread, the latest status only (older ones are
+dropped, never queued), never while disconnected: a change of state at once, progress (position,
+temperature) at most every MIN_STATE_INTERVAL_S per device.
 
 Broker loss: paho reconnects with backoff; nothing stops a massage in progress (the device's stop button,
 a signal to the service and the session limit remain local ways to stop). A device whose configuration
@@ -65,6 +66,7 @@ class MqttBridge:
         self._lock = threading.Lock()
         self._pending: dict[str, DeviceStatus] = {}
         self._published_at: dict[str, float] = {}
+        self._published_state: dict[str, str] = {}
         self._wake = threading.Event()
         self._stopping = False
         self._connected = threading.Event()
@@ -205,9 +207,9 @@ class MqttBridge:
         """Publish each pending state whose interval has passed; the seconds until the next one is due."""
         now = self.clock.now()
         soonest = 1.0
-        with self._lock:
-            due = [s for d, s in self._pending.items()
-                   if now >= self._published_at.get(d, float("-inf")) + MIN_STATE_INTERVAL_S]
+        with self._lock:  # a new state (running → paused) goes at once; progress waits for its interval
+            due = [s for d, s in self._pending.items() if s.state != self._published_state.get(d)
+                   or now >= self._published_at.get(d, float("-inf")) + MIN_STATE_INTERVAL_S]
             for status in due:
                 del self._pending[status.device_id]
             if self._pending:
@@ -216,6 +218,7 @@ class MqttBridge:
             if not self._connected.is_set():
                 continue
             self._published_at[status.device_id] = now
+            self._published_state[status.device_id] = status.state
             if self._described.get(status.device_id) != (status.model, status.firmware):
                 self._announce(status)  # the first handshake told the model: say it in discovery too
             else:
