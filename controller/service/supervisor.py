@@ -274,7 +274,8 @@ class DeviceSupervisor:
             return
         self._fresh = False
         self._update(fault="", note="; ".join(str(f) for f in findings) or f"started ({request.origin})",
-                     started_by=request.origin)
+                     started_by=request.origin, program_id=timeline.program_id,
+                     program_name=timeline.program_name, total_s=timeline.total_s)
         self._play(Player(self.session, timeline, session_limit_s=plan.policy.session_limit_s,
                           on_tick=self._on_tick, on_note=self._on_note))
 
@@ -345,8 +346,7 @@ class DeviceSupervisor:
 
     def _skin_temperature(self) -> float | None:
         """For the safety guard: the playing program's latest reading, else the idle poll's."""
-        player = self._player
-        return player.temperature_c if player is not None else self._temperature
+        return self._player.temperature_c if self._player is not None else self._temperature
 
     def _on_note(self, text: str) -> None:
         self._update(note=text)
