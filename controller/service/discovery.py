@@ -32,7 +32,7 @@ from controller.service.api import Command, DeviceStatus
 
 MAX_PAYLOAD_BYTES = 1024         # a command is a few bytes; anything larger is refused unread
 OFFSET_RANGE = 9
-ORIGIN = {"name": "massagectl", "sw": "0.1.0", "url": "https://github.com/massagectl/massagectl"}
+ORIGIN = {"name": "massagectl", "sw": "0.1.0"}  # no support URL until the project has one
 STATES = ("disconnected", "connecting", "ready", "running", "paused", "stopping", "fault", "emergency_stop")
 BUTTONS = {"start": Command.START, "pause": Command.TOGGLE_PAUSE, "stop": Command.STOP,
            "emergency_stop": Command.EMERGENCY_STOP, "clear": Command.CLEAR}
