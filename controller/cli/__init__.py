@@ -16,6 +16,7 @@ from controller.cli import (
     report_cmds,
     run_cmds,
     safety_cmds,
+    serve_cmds,
     sim_cmds,
 )
 from controller.errors import (
@@ -74,6 +75,7 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, handlers=[handler])
 
 
-for _module in (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds, conformance_cmds):
+for _module in (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds, conformance_cmds,
+                serve_cmds):
     for _command in _module.COMMANDS:
         main.add_command(_command)
