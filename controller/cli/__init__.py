@@ -9,7 +9,7 @@ import sys
 import click
 
 from controller import exitcodes
-from controller.cli import device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds
+from controller.cli import device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds, web_cmds
 from controller.errors import (
     DeviceFault,
     DeviceRejected,
@@ -62,5 +62,5 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
 
-for _module in (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds):
+for _module in (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds, web_cmds):
     _module.register(main)

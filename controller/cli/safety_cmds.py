@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from controller import exitcodes
 from controller.cli.options import program_dirs_option, safety_options
-
-if TYPE_CHECKING:
-    from controller.safety import Assessment, Finding
 
 
 def register(group: click.Group) -> None:
@@ -29,42 +25,19 @@ def register(group: click.Group) -> None:
         """Say what would be refused or limited for PROGRAM, and why; exit 5 if it may not run."""
         from controller.capabilities import sim_profile_capabilities
         from controller.health import default_profile_path, load_profile
-        from controller.limits import HARD_MAX_SESSION_S
-        from controller.program.check import compile_loaded
+        from controller.precheck import precheck
         from controller.program.library import program_folders, resolve_program
-        from controller.safety import assess, limit_timeline, policy_for, program_meta
 
         loaded = resolve_program(program, program_folders(list(dirs)))
         health = load_profile(profile_file)
-        policy = policy_for(health, session_limit_s=session_limit * 60 if session_limit else None,
-                            max_intensity=max_intensity)
-        assessment = assess(program_meta(loaded), health, acknowledge, policy=policy)
         caps = sim_profile_capabilities(profile)
-        timeline = compile_loaded(loaded, caps, session_limit_s=HARD_MAX_SESSION_S)
-        _, limited = limit_timeline(timeline, caps, policy)
+        result = precheck(loaded, health, caps, acknowledge=acknowledge,
+                          session_limit_s=session_limit * 60 if session_limit else None,
+                          max_intensity=max_intensity)
         where = profile_file or default_profile_path()
         click.echo(f"{loaded.program.name} ({loaded.file}) on {caps.model}; health profile: "
                    f"{where if health is not None else f'none ({where} not found)'}")
-        for finding in _sorted([*assessment.findings, *limited]):
+        for finding in result.findings:
             click.echo(f"  {finding}")
-        click.echo(_verdict(assessment))
-        sys.exit(exitcodes.REFUSED if assessment.refused else exitcodes.OK)
-
-
-def _sorted(findings: list[Finding]) -> list[Finding]:
-    """Refusals first, then cautions, limits and notes: the most important line is read first."""
-    from controller.safety import Level
-
-    order = (Level.REFUSE, Level.CAUTION, Level.LIMIT, Level.INFO)
-    return sorted(findings, key=lambda f: order.index(f.level))
-
-
-def _verdict(assessment: Assessment) -> str:
-    """The one-line answer a user (or a script, by the exit code) acts on."""
-    from controller.safety import Level
-
-    if any(f.level is Level.REFUSE for f in assessment.findings):
-        return "refused: this program will not run for this profile, even with --acknowledge"
-    if assessment.needs_acknowledgement:
-        return "needs acknowledgement: read the cautions above, then run with --acknowledge"
-    return "may run" + (" (cautions acknowledged)" if assessment.acknowledged else "")
+        click.echo(result.verdict)
+        sys.exit(exitcodes.REFUSED if result.refused else exitcodes.OK)
