@@ -55,8 +55,9 @@ BUTTONS: tuple[tuple[Command, str, str], ...] = (   # command, visible text, wha
     (Command.TOGGLE_PAUSE, "❚❚ Pause", "Pause or resume"),
     (Command.INTENSITY_DOWN, "− Intensity", "Intensity down"),
     (Command.INTENSITY_UP, "+ Intensity", "Intensity up"),
-    (Command.SKIP, "⏭ Skip step", "Skip to the next step"),
+    (Command.SKIP, "» Skip step", "Skip to the next step"),
     (Command.STOP, "◼ Stop", "Stop (a 3-second ramp down)"),
+    (Command.CLEAR, "↺ Clear", "Clear the emergency stop or fault and reconnect"),
 )
 
 

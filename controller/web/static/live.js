@@ -4,6 +4,7 @@
 (function () {
   const connection = document.getElementById("connection");
   const PLAYING = ["running", "paused"];
+  const LATCHED = ["fault", "emergency_stop"];
   let delay = 250;
 
   function field(card, name) { return card.querySelector('[data-field="' + name + '"]'); }
@@ -25,7 +26,8 @@
   function drawControls(card, status) {
     const playing = PLAYING.includes(status.state);
     for (const b of card.querySelectorAll(".controls button")) {
-      b.disabled = !playing;
+      if (b.dataset.command === "clear") b.disabled = !LATCHED.includes(status.state);
+      else b.disabled = !playing && b.dataset.command !== "stop";  // stop, like emergency stop, always goes
       if (b.dataset.command === "toggle_pause") {
         b.textContent = status.state === "paused" ? "▶ Resume" : "❚❚ Pause";
       }
