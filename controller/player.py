@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 RAMP_TICK_S = 0.1          # how often a guarded ramp is re-requested until it reaches its target
 STOP_GRACE_S = 1.0         # wait for EVENT STOPPED this long past the soft-stop ramp
 RECONNECT_RETRY_S = 0.5    # between attempts to reopen a lost port
+_START_EPS_S = 1e-9
 
 
 class Outcome(StrEnum):
@@ -148,7 +149,9 @@ class Player:
         return self._held_at
 
     def index_at(self, position_s: float) -> int:
-        return max(0, bisect.bisect_right(self._starts, position_s) - 1)
+        # within a nanosecond of a start counts as there: `now - origin` can round just below a start that
+        # `origin + start <= now` says has come, and on a virtual clock the loop would wait for it forever
+        return max(0, bisect.bisect_right(self._starts, position_s + _START_EPS_S) - 1)
 
     def target(self) -> tuple[ZoneSetting, ...]:
         """The settings the program asks for now, with the user's intensity offset."""
@@ -231,7 +234,7 @@ class Player:
         if now >= self._active_since + self.session_limit_s - self._active_s:
             self.on_note(f"session limit of {self.session_limit_s / 60:g} min reached: stopping")
             self._end_running(Outcome.SESSION_LIMIT, "stop")
-        elif pos >= self.timeline.total_s:
+        elif pos + _START_EPS_S >= self.timeline.total_s:
             self._end_running(Outcome.COMPLETED, "finish")
         else:
             wanted = self.target()

@@ -9,7 +9,16 @@ import sys
 import click
 
 from controller import exitcodes
-from controller.cli import device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds, web_cmds
+from controller.cli import (
+    device_cmds,
+    program_cmds,
+    report_cmds,
+    run_cmds,
+    safety_cmds,
+    serve_cmds,
+    sim_cmds,
+    web_cmds,
+)
 from controller.errors import (
     DeviceFault,
     DeviceRejected,
@@ -62,5 +71,6 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
 
-for _module in (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds, web_cmds):
+_COMMANDS = (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, serve_cmds, sim_cmds, web_cmds)
+for _module in _COMMANDS:
     _module.register(main)

@@ -71,6 +71,7 @@ class DeviceStatus:
     note: str                      # the last note (a clamp, a skip, the session limit)
     remote_start: bool
     revision: int
+    started_by: str = ""           # origin of the running program's start ("local", "mqtt", "web"); "" idle
 
     @property
     def remaining_s(self) -> float:
