@@ -25,26 +25,7 @@ from tests.web.browser import chromium, screenshot
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
-PROGRAM = """\
-schema_version: 1
-id: web-test
-name: Web test
-description: Steady kneading on the heel, then the ball, for the browser test.
-intensity_class: light
-steps:
-  - name: heel
-    duration: 5m
-    zones: [heel]
-    motion: knead
-    intensity: 4
-    speed: 2
-  - name: ball
-    duration: 5m
-    zones: [ball]
-    motion: roll
-    intensity: 3
-    speed: 2
-"""
+PROGRAMS = Path(__file__).resolve().parent / "programs"   # web-test: heel 4 for 5 min, then ball 3
 
 
 def eventually(check: Callable[[], T | None], what: str, timeout_s: float = 10.0) -> T:
@@ -91,15 +72,12 @@ def sims() -> Iterator[tuple[TcpServer, TcpServer]]:
 @pytest.fixture
 def console(tmp_path: Path, sims: tuple[TcpServer, TcpServer]) -> Iterator[str]:
     """`massagectl web --config` over the two simulators; yields its URL, stops it with SIGTERM."""
-    programs = tmp_path / "programs"
-    programs.mkdir()
-    (programs / "web-test.yaml").write_text(PROGRAM)
     foot, chair = sims
     config = tmp_path / "devices.yaml"
     config.write_text(f"""devices:
   - {{id: foot-1, name: Foot massager, port: "{foot.url}", remote_start: true}}
   - {{id: chair-1, name: Chair, port: "{chair.url}"}}
-program_dirs: ["{programs}"]
+program_dirs: ["{PROGRAMS}"]
 logs: false
 """)
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config"),
