@@ -7,5 +7,6 @@
     security.py       loopback-or-token, host and origin checks, bounded bodies, response headers
     app.py            the Starlette application that puts these together
     server.py         running it under uvicorn, and what it says at start
+    devices.py        the devices `massagectl web --sim/--config` drives: the serve hub, without MQTT
 Templates and static files ship in the package; no build step, no CDN.
 """
