@@ -16,11 +16,15 @@
      │                                                      reset, its stop button; carries the reason)
      ├── ProgramError                  program           2  a program file is wrong (file, line, step, field)
      │    └── UnplacedProgramError     program           2  … of the file or name as a whole, no line
-     │                                                      (controller/program/diagnostics.py)
+     │         │                                            (controller/program/diagnostics.py)
+     │         └── ProgramExists       program           2  saving would replace a program the editor did
+     │                                                      not open (controller/web/authoring.py)
      ├── ProgramErrors                 program           2  several ProgramErrors found in one pass
      ├── OutputError                   output            2  a file the user asked for cannot be written
      ├── LogError                      log               2  a session log that cannot be read
      │                                                      (controller/runs/report.py)
+     ├── WebSetupError                 web_setup         2  the web console cannot start as asked: address,
+     │                                                      token, port (controller/web/server.py)
      ├── SafetyRefusal                 safety_refusal    5  the safety policy or health profile refuses
      └── SessionError                  session           2  an illegal request for the session's state
 

@@ -18,6 +18,7 @@ from controller.cli import (
     safety_cmds,
     serve_cmds,
     sim_cmds,
+    web_cmds,
 )
 from controller.errors import (
     DeviceFault,
@@ -76,6 +77,6 @@ def main(verbose: int) -> None:
 
 
 for _module in (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds, conformance_cmds,
-                serve_cmds):
+                serve_cmds, web_cmds):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from controller import exitcodes
+from controller.cli.web_run import ConsoleOptions, check_console, start_console
 from controller.clock import RealClock
 from controller.service.api import DeviceStatus
 from controller.service.config import BrokerConfig, ServiceConfig, load_config, sim_config
@@ -68,39 +69,63 @@ def broker_config(base: BrokerConfig | None, options: BrokerOptions, *,
     return BrokerConfig.model_validate(fields)
 
 
-def service_config(config_path: Path | None, sims: int | None, *, remote_start: bool, broker: BrokerOptions,
-                   no_log: bool, dirs: tuple[Path, ...]) -> ServiceConfig:
+def service_config(config_path: Path | None, sims: int | None, *, remote_start: bool,
+                   broker: BrokerOptions | None, no_log: bool, dirs: tuple[Path, ...]) -> ServiceConfig:
+    """The configuration to serve: a file's or `--sim N`'s, with the command line's options over it.
+
+    `broker` None: no MQTT at all (`massagectl web`); a broker in the file is then left unused, and said so.
+    """
     config = load_config(config_path) if config_path is not None else sim_config(sims or 1,
                                                                                 remote_start=remote_start)
+    if broker is None and config.broker is not None:
+        click.echo(f"massagectl: {config_path}: the broker is not used by `massagectl web`; "
+                   "`massagectl serve --config FILE --web` runs MQTT and the console together", err=True)
+    mqtt = None if broker is None else broker_config(config.broker, broker, default_on=config_path is None)
     return config.model_copy(update={
-        "broker": broker_config(config.broker, broker, default_on=config_path is None),
-        "logs": config.logs and not no_log,
-        "program_dirs": [*dirs, *config.program_dirs]})
+        "broker": mqtt, "logs": config.logs and not no_log, "program_dirs": [*dirs, *config.program_dirs]})
 
 
-def serve(config_path: Path | None, sims: int | None, *, remote_start: bool, broker: BrokerOptions,
-          no_log: bool, dirs: tuple[Path, ...]) -> int:
-    """Run until a stop signal; returns the exit code."""
-    config = service_config(config_path, sims, remote_start=remote_start, broker=broker, no_log=no_log,
-                            dirs=dirs)
+def service_hub(config: ServiceConfig) -> ServiceHub:
+    """The hub for `config` on the real clock; a `sim:` device is the built-in simulator, in-process."""
     from controller.cli.run_session import link_factory
 
     clock = RealClock()
-    hub = ServiceHub(config, clock=clock,
-                     sim_opener=lambda d: link_factory(None, d.sim or "foot", clock, None))
+    return ServiceHub(config, clock=clock,
+                      sim_opener=lambda d: link_factory(None, d.sim or "foot", clock, None))
+
+
+def serve(config_path: Path | None, sims: int | None, *, remote_start: bool, broker: BrokerOptions,
+          no_log: bool, dirs: tuple[Path, ...], console: ConsoleOptions | None = None) -> int:
+    """Run until a stop signal; returns the exit code. `console`: the web console too, over the same hub."""
+    if console is not None:
+        check_console(console)
+    config = service_config(config_path, sims, remote_start=remote_start, broker=broker, no_log=no_log,
+                            dirs=dirs)
+    return run_service(service_hub(config), config.broker, console, tuple(config.program_dirs))
+
+
+def run_service(hub: ServiceHub | None, broker: BrokerConfig | None, console: ConsoleOptions | None,
+                dirs: tuple[Path, ...]) -> int:
+    """The devices, MQTT and the web console, each when given, until a stop signal; then every device is
+    stopped first. Returns the exit code: LINK when a device was not confirmed stopped."""
     printer = StatusPrinter(sys.stdout)
-    for handle in hub.devices():
+    for handle in hub.devices() if hub is not None else ():
         handle.subscribe(printer)
     stop = threading.Event()
     with stop_signals(stop) as received:
-        hub.start()
-        bridge = _start_bridge(hub, config)
-        click.echo(f"serving {len(hub.devices())} device(s); SIGINT or SIGTERM stops them all", err=True)
+        if hub is not None:
+            hub.start()
+        bridge = _start_bridge(hub, broker) if hub is not None and broker is not None else None
+        server = start_console(console, hub, dirs) if console is not None else None
+        if hub is not None:
+            click.echo(f"serving {len(hub.devices())} device(s); SIGINT or SIGTERM stops them all", err=True)
         stop.wait()
         click.echo(f"signal {received[0]}: stopping every device", err=True)
-        stuck = hub.stop()
+        stuck = hub.stop() if hub is not None else []
         if bridge is not None:
             bridge.stop()
+        if server is not None:
+            server.stop()
     if stuck:
         click.echo(f"massagectl: not confirmed stopped: {', '.join(stuck)} (their watchdogs stop them)",
                    err=True)
@@ -108,16 +133,14 @@ def serve(config_path: Path | None, sims: int | None, *, remote_start: bool, bro
     return exitcodes.OK
 
 
-def _start_bridge(hub: ServiceHub, config: ServiceConfig) -> MqttBridge | None:
-    if config.broker is None:
-        return None
+def _start_bridge(hub: ServiceHub, broker: BrokerConfig) -> MqttBridge:
     from controller.service.mqtt import MqttBridge
 
-    bridge = MqttBridge(hub, config.broker)
+    bridge = MqttBridge(hub, broker)
     bridge.start()
-    where = f"{config.broker.host}:{config.broker.effective_port}"
-    click.echo(f"MQTT: {where}{' (TLS)' if config.broker.uses_tls else ''}, topics under "
-               f"{config.broker.base_topic}/, discovery under {config.broker.discovery_prefix}/", err=True)
+    where = f"{broker.host}:{broker.effective_port}"
+    click.echo(f"MQTT: {where}{' (TLS)' if broker.uses_tls else ''}, topics under "
+               f"{broker.base_topic}/, discovery under {broker.discovery_prefix}/", err=True)
     return bridge
 
 
