@@ -20,6 +20,8 @@
      │         └── ProgramExists       program           2  saving would replace a program the editor did
      │                                                      not open (controller/web/authoring.py)
      ├── ProgramErrors                 program           2  several ProgramErrors found in one pass
+     ├── ConfigError                   config            2  a service configuration is wrong (each problem
+     │                                                      with its file, line and field)
      ├── OutputError                   output            2  a file the user asked for cannot be written
      ├── LogError                      log               2  a session log that cannot be read
      │                                                      (controller/runs/report.py)
@@ -160,6 +162,17 @@ class ProgramErrors(MassagerError):
     def __init__(self, errors: list[ProgramError]) -> None:
         super().__init__("\n".join(str(e) for e in errors))
         self.errors = errors
+
+
+class ConfigError(MassagerError):
+    """A service configuration (`serve --config`, `web --config`) is wrong: every problem found, each as
+    FILE:LINE: field: message, so all of them can be fixed in one pass."""
+
+    kind: ClassVar[str] = "config"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 class OutputError(MassagerError):

@@ -21,6 +21,7 @@ from controller.cli import (
     web_cmds,
 )
 from controller.errors import (
+    ConfigError,
     DeviceFault,
     DeviceRejected,
     LinkError,
@@ -36,7 +37,7 @@ from controller.ui.text import PrintableFormatter, printable
 
 def exit_code_for(err: MassagerError) -> int:
     """The documented exit code for an expected error."""
-    if isinstance(err, ProgramError | ProgramErrors | OutputError):
+    if isinstance(err, ProgramError | ProgramErrors | ConfigError | OutputError):
         return exitcodes.BAD_INPUT
     if isinstance(err, LinkError | ProtocolError):
         return exitcodes.LINK

@@ -19,6 +19,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 import click
+from pydantic import ValidationError
 
 from controller import exitcodes
 from controller.cli.web_run import ConsoleOptions, check_console, start_console
@@ -66,7 +67,12 @@ def broker_config(base: BrokerConfig | None, options: BrokerOptions, *,
         fields.pop("password_env", None)
     elif "password_file" not in fields and "password_env" not in fields and PASSWORD_ENV in os.environ:
         fields["password_env"] = PASSWORD_ENV
-    return BrokerConfig.model_validate(fields)
+    try:
+        return BrokerConfig.model_validate(fields)
+    except ValidationError as err:  # a value the command line gave (the file's were checked on loading)
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise click.UsageError(f"broker {where}: {first['msg']}") from None
 
 
 def service_config(config_path: Path | None, sims: int | None, *, remote_start: bool,

@@ -8,16 +8,11 @@ from pathlib import Path
 import click
 
 from controller.cli.options import program_dirs_option
-from controller.cli.web_run import DEFAULT_HOST, DEFAULT_PORT
+from controller.cli.web_run import listen_options
 
 
 @click.command("web")
-@click.option("--host", default=DEFAULT_HOST, show_default=True,
-              help="Address to listen on; anything but loopback needs --token-file.")
-@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
-              help="Port to listen on (0: any free port, printed at start).")
-@click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="File holding the token every request must carry (required beyond loopback).")
+@listen_options()
 @click.option("--sim", "sims", type=click.IntRange(1, 64), is_flag=False, flag_value=1,
               help="Drive N simulated devices (foot, chair, foot, …); --sim alone: one.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),

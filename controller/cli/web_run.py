@@ -3,9 +3,10 @@ connect, the devices it authors against, and what it says at start (controller/w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -15,6 +16,24 @@ if TYPE_CHECKING:
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def listen_options(host: str = "--host", port: str = "--port", prefix: str = "") -> Callable[[F], F]:
+    """Where the console listens and its token: `web`'s --host/--port, `serve`'s --web-host/--web-port."""
+    def decorate(command: F) -> F:
+        for option in (
+            click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path),
+                         help=f"{prefix}File holding the token every request must carry (required "
+                              "beyond loopback)."),
+            click.option(port, type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
+                         help=f"{prefix}Port to listen on (0: any free port, printed at start)."),
+            click.option(host, default=DEFAULT_HOST, show_default=True,
+                         help=f"{prefix}Address to listen on; anything but loopback needs --token-file."),
+        ):
+            command = option(command)
+        return command
+    return decorate
 
 
 @dataclass(frozen=True)

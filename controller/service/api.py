@@ -113,3 +113,7 @@ class Hub(Protocol):
     def programs(self) -> Sequence[tuple[str, str]]:
         """(program id, display name) of every program a start may name."""
         ...
+
+    def refresh_programs(self) -> None:
+        """Read the program folders again if they changed (a program saved or edited); a start does too."""
+        ...

@@ -10,6 +10,7 @@ refused, so every mistake is reported as FILE:LINE: field: message. A minimal fi
     broker: {host: localhost}
 
 A broker password is never written here: `password_file` or `password_env` names where to read it.
+Every problem is a ConfigError (controller/errors.py), never a program's error.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from controller.errors import ProgramError, ProgramErrors
+from controller.errors import ConfigError, ProgramErrors
 from controller.program.loader import decode_program_bytes, read_program_file
 from controller.program.yamlsource import SourceMap, parse_yaml
 from controller.safety.limits import HARD_MAX_INTENSITY, HARD_MAX_SESSION_S, MIN_SESSION_LIMIT_S
@@ -104,18 +105,18 @@ class BrokerConfig(_Strict):
         return self.tls or self.ca_file is not None
 
     def password(self) -> str | None:
-        """The password from its file or variable; None without one. Raises ProgramErrors when unreadable."""
+        """The password from its file or variable; None without one. Raises ConfigError when unreadable."""
         if self.password_env is not None:
             value = os.environ.get(self.password_env)
             if value is None:
-                raise _one(f"broker.password_env: ${self.password_env} is not set")
+                raise ConfigError([f"broker.password_env: ${self.password_env} is not set"])
             return value
         if self.password_file is None:
             return None
         try:
             data = read_program_file(self.password_file)
         except ProgramErrors as err:  # refused or unreadable: say it is the password file
-            raise _one(f"broker.password_file: {err.errors[0].message}") from None
+            raise ConfigError([f"broker.password_file: {err.errors[0].message}"]) from None
         return data[:MAX_PASSWORD_BYTES].decode("utf-8", "replace").splitlines()[0] if data.strip() else ""
 
     @model_validator(mode="after")
@@ -157,39 +158,40 @@ def sim_config(count: int, *, remote_start: bool = False,
 
 
 def load_config(path: Path) -> ServiceConfig:
-    """The validated configuration in `path`; raises ProgramErrors naming the file and line of each error."""
+    """The validated configuration in `path`; raises ConfigError naming the file and line of each problem."""
     file = str(path)
-    text = _config_wording(lambda: decode_program_bytes(read_program_file(path), file))
-    raw, source = _config_wording(lambda: parse_yaml(text, file))
+    text = _as_config(lambda: decode_program_bytes(read_program_file(path), file))
+    raw, source = _as_config(lambda: parse_yaml(text, file))
     if not isinstance(raw, dict):
-        raise ProgramErrors([ProgramError("a configuration is a mapping with a `devices:` list", file=file,
-                                          line=source.line_of(()))])
+        raise ConfigError([_where(file, source.line_of(()), "", "a configuration is a mapping with a "
+                                  "`devices:` list")])
     try:
         config = ServiceConfig.model_validate(raw)
     except ValidationError as err:
-        raise ProgramErrors([_located(e, source, file) for e in err.errors()[:20]]) from None
+        raise ConfigError([_located(e, source, file) for e in err.errors()[:20]]) from None
     return _resolve_paths(config, path.parent)
 
 
-def _config_wording(action: Any) -> Any:
-    """The shared loader speaks of program files; this file is a configuration."""
+def _as_config(action: Any) -> Any:
+    """The shared hardened reader raises ProgramErrors about program files; here it is a configuration."""
     try:
         return action()
     except ProgramErrors as err:
-        for e in err.errors:
-            e.message = e.message.replace("program files", "configuration files").replace(
-                "a program file", "a configuration file")
-        raise
+        raise ConfigError([str(e).replace("program files", "configuration files").replace(
+            "a program file", "a configuration file") for e in err.errors]) from None
 
 
-def _located(error: Any, source: SourceMap, file: str) -> ProgramError:
+def _located(error: Any, source: SourceMap, file: str) -> str:
     loc = tuple(error["loc"])
     keys = tuple(p for p in loc if isinstance(p, str | int))
     unknown = error["type"] == "extra_forbidden"
-    line = source.line_of(keys, key=unknown)
-    field = ".".join(str(p) for p in keys) or None
     message = "unknown key" if unknown else str(error["msg"]).removeprefix("Value error, ")
-    return ProgramError(message, file=file, line=line, field=field)
+    return _where(file, source.line_of(keys, key=unknown), ".".join(str(p) for p in keys), message)
+
+
+def _where(file: str, line: int | None, field: str, message: str) -> str:
+    """FILE:LINE: field: message, as every problem of a configuration is shown."""
+    return f"{file}:{line if line is not None else '?'}: " + (f"{field}: " if field else "") + message
 
 
 def _resolve_paths(config: ServiceConfig, base: Path) -> ServiceConfig:
@@ -206,12 +208,6 @@ def _resolve_paths(config: ServiceConfig, base: Path) -> ServiceConfig:
     return config.model_copy(update={
         "devices": devices, "broker": broker, "log_dir": fix(config.log_dir),
         "program_dirs": [fix(p) for p in config.program_dirs]})
-
-
-def _one(message: str) -> ProgramErrors:
-    from controller.program.diagnostics import UnplacedProgramError
-
-    return ProgramErrors([UnplacedProgramError(message)])
 
 
 def valid_id(text: str) -> bool:

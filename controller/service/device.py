@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from controller.runs.sessionlog import SessionLog
 from controller.safety.health import HealthProfile
 from controller.safety.policy import SafetyPolicy, policy_for
 from controller.service.api import Command, CommandRefused, DeviceStatus
+from controller.service.catalog import ProgramCatalog
 from controller.service.config import DeviceConfig
 from controller.timeline import Timeline
 from controller.wire.capabilities import DeviceCapabilities
@@ -49,7 +50,7 @@ class DeviceSetup:
     config: DeviceConfig
     open_link: Callable[[], Link]
     health: HealthProfile | None
-    programs: Mapping[str, LoadedProgram]
+    programs: ProgramCatalog
     log_dir: Path | None = None       # None: no session logs
     rest_path: Path | None = None     # where this device's last session end is kept (real devices)
 
@@ -104,6 +105,7 @@ def _startable(setup: DeviceSetup, state: str, program: str | None, origin: str)
     name = setup.config.name
     if not program:
         raise CommandRefused("start needs a program")
+    setup.programs.refresh()  # a program saved or edited since is started as it now is
     loaded = setup.programs.get(program)
     if loaded is None:
         raise CommandRefused(f"no program named {program!r}")

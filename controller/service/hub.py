@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from controller.clock import Clock, RealClock
 from controller.paths import logs_dir
-from controller.program.library import program_folders, scan_folder
-from controller.program.loader import LoadedProgram
 from controller.safety.health import HealthProfile, load_profile
 from controller.service.api import CommandRefused, DeviceHandle
+from controller.service.catalog import ProgramCatalog
 from controller.service.config import DeviceConfig, ServiceConfig
 from controller.service.device import DeviceSetup
 from controller.service.supervisor import DeviceSupervisor
@@ -29,18 +27,6 @@ STOP_TIMEOUT_S = 10.0  # per device, far above a halt's few round trips; the dev
 SimOpener = Callable[[DeviceConfig], Callable[[], Link]]
 
 
-def load_catalog(extra_dirs: Sequence[Path]) -> dict[str, LoadedProgram]:
-    """Every valid program by id; a folder earlier in the search order wins, as for `run PROGRAM`."""
-    catalog: dict[str, LoadedProgram] = {}
-    for folder in program_folders(list(extra_dirs)):
-        for entry in scan_folder(folder):
-            if entry.loaded is None:
-                log.warning("skipping %s: %s", entry.file, "; ".join(str(e) for e in entry.errors))
-            elif entry.loaded.program.id not in catalog:
-                catalog[entry.loaded.program.id] = entry.loaded
-    return dict(sorted(catalog.items()))
-
-
 def port_opener(port: str, baud: int) -> Callable[[], Link]:
     """Opens a real port (device path or socket:// URL) on each connect attempt."""
     return lambda: open_link(port, baud)
@@ -50,11 +36,10 @@ class ServiceHub:
     """Implements Hub (controller/service/api.py)."""
 
     def __init__(self, config: ServiceConfig, *, clock: Clock | None = None,
-                 sim_opener: SimOpener | None = None,
-                 catalog: dict[str, LoadedProgram] | None = None) -> None:
+                 sim_opener: SimOpener | None = None) -> None:
         self.config = config
         self.clock = clock or RealClock()
-        self.catalog = catalog if catalog is not None else load_catalog(config.program_dirs)
+        self.catalog = ProgramCatalog(config.program_dirs)
         log_dir = (config.log_dir or logs_dir()) if config.logs else None
         health = {d.id: _health(d) for d in config.devices}  # every profile read before anything starts
         self._supervisors = [
@@ -82,7 +67,10 @@ class ServiceHub:
             raise CommandRefused(f"no device {device_id!r}") from None
 
     def programs(self) -> Sequence[tuple[str, str]]:
-        return tuple((pid, loaded.program.name) for pid, loaded in self.catalog.items())
+        return self.catalog.names()
+
+    def refresh_programs(self) -> None:
+        self.catalog.refresh()
 
     # --- lifetime -----------------------------------------------------------------------------
 

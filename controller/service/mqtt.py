@@ -60,7 +60,6 @@ class MqttBridge:
         self.base = broker.base_topic
         self.clock = clock or RealClock()
         self.record = record or announced_file(self.base)
-        self.programs = [pid for pid, _ in hub.programs()]
         self.selected = {h.device_id: self.programs[0] if self.programs else "" for h in hub.devices()}
         self._configs: dict[str, DeviceConfig] = {d.id: d for d in hub.config.devices}
         self._lock = threading.Lock()
@@ -96,9 +95,15 @@ class MqttBridge:
 
     # --- lifetime -----------------------------------------------------------------------------
 
+    @property
+    def programs(self) -> list[str]:
+        """The ids a start may name now (the hub reads its folders again when they change)."""
+        return [pid for pid, _ in self.hub.programs()]
+
     def start(self) -> None:
         for handle in self.hub.devices():
             handle.subscribe(self._on_status)
+        self.hub.catalog.subscribe(self._programs_changed)
         self._publisher.start()
         self.client.connect_async(self.broker.host, self.broker.effective_port, self.broker.keepalive_s)
         self.client.loop_start()
@@ -154,6 +159,11 @@ class MqttBridge:
             log.exception("while handling %r", message.topic)
 
     # --- announcing ---------------------------------------------------------------------------
+
+    def _programs_changed(self) -> None:
+        """A program saved, added or removed: the select of every device lists them again."""
+        if self._connected.is_set():
+            self.announce()
 
     def announce(self) -> None:
         """Discovery, availability, selection and state of every device (at connect, and when HA is back)."""
@@ -253,6 +263,8 @@ class MqttBridge:
             self._error(f"{self.base}/error", topic, f"no device {dev[:40]!r}")
             return
         try:
+            if name in ("program", "start", None):  # a program saved or added since: selectable now
+                self.hub.refresh_programs()
             command, program, level = parse_command(name, payload, set(self.programs))
             if name == "program":
                 self._select(dev, program or "")

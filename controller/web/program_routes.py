@@ -161,6 +161,8 @@ class _Authoring:
         path = await run_in_threadpool(authoring.save_program, text, file, self.config.user_folder(),
                                        self.config.built_in_folder(), list(self.config.profiles.values()),
                                        replace=replace)
+        if self.config.hub is not None:  # startable at once, and listed for MQTT's select
+            await run_in_threadpool(self.config.hub.refresh_programs)
         program_id = path.stem
         return {"saved": str(path), "id": program_id, "url": f"/programs/{program_id}"}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from controller.errors import ProgramErrors
+from controller.errors import ConfigError
 from controller.service.config import load_config
 
 MINIMAL = """\
@@ -33,9 +33,9 @@ def write(tmp_path: Path, text: str, name: str = "serve.yaml") -> Path:
 
 
 def errors(tmp_path: Path, text: str) -> list[str]:
-    with pytest.raises(ProgramErrors) as caught:
+    with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, text))
-    return [str(e) for e in caught.value.errors]
+    return list(caught.value.problems)
 
 
 def test_a_minimal_file(tmp_path: Path) -> None:
@@ -59,7 +59,7 @@ def test_the_password_comes_from_a_file_or_a_variable(tmp_path: Path,
     broker = load_config(write(tmp_path, text)).broker
     assert broker is not None and broker.password() == "from-env"
     monkeypatch.delenv("MQTT_PW")
-    with pytest.raises(ProgramErrors, match=r"\$MQTT_PW is not set"):
+    with pytest.raises(ConfigError, match=r"\$MQTT_PW is not set"):
         broker.password()
 
 
@@ -99,9 +99,9 @@ def test_hostile_yaml_is_refused_before_anything_is_built(tmp_path: Path, text: 
 def test_a_fifo_is_refused_without_blocking_and_size_is_bounded(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo.yaml"
     os.mkfifo(fifo)
-    with pytest.raises(ProgramErrors, match="not a regular file"):
+    with pytest.raises(ConfigError, match="not a regular file"):
         load_config(fifo)
-    with pytest.raises(ProgramErrors, match="limited to"):
+    with pytest.raises(ConfigError, match="limited to"):
         load_config(write(tmp_path, "devices: []\n" + "#" * 70_000))
-    with pytest.raises(ProgramErrors, match="no such file"):
+    with pytest.raises(ConfigError, match="no such file"):
         load_config(tmp_path / "missing.yaml")

@@ -80,7 +80,8 @@ def test_a_bad_configuration_is_one_line_with_file_and_line(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("args", [
     [], ["--sim", "2", "--config", "x.yaml"], ["--sim", "0"], ["--config", "x.yaml", "--remote-start"],
-    ["--sim", "2", "--broker", "h:p"]])
+    ["--sim", "2", "--broker", "h:p"], ["--sim", "2", "--broker", "h:99999"],
+    ["--sim", "1", "--token-file", "t"]])
 def test_bad_options_are_usage_errors(args: list[str]) -> None:
     done = subprocess.run([*MASSAGECTL, "serve", *args], capture_output=True, text=True, timeout=WAIT_S)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr

@@ -72,6 +72,9 @@ class FakeHub:
     def programs(self) -> Sequence[tuple[str, str]]:
         return (("sleep", "Sleep"), ("stress-relief", "Stress relief"))
 
+    def refresh_programs(self) -> None:
+        self.refreshed = getattr(self, "refreshed", 0) + 1
+
 
 def zone(name: str, intensity: int, motion: str = "knead", heat: int = 0) -> ZoneState:
     return ZoneState(zone=name, motion=motion, intensity=intensity, speed=2, heat=heat)
