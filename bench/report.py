@@ -84,20 +84,24 @@ def wire_rows(r: dict[str, Any]) -> list[Row]:
     rows = [("7 wire budget", "frame bytes",
              f"SET 1 zone {fr['set_1zone']} B, 4 zones {fr['set_4zone']} B, HEARTBEAT {fr['heartbeat']} B, "
              f"ACK {fr['ack']} B")]
-    for name, p in r["programs"].items():
-        rows.append(("7 wire budget", f"{name} busiest second",
+    for name in r["programs"]:
+        cells = []
+        for profile in ("foot", "chair"):
+            c = r["runs"].get(f"{profile}/9600", {}).get(name)
+            if c is not None:
+                cells.append(f"{profile} tx {_pct(c['tx'])}, rx {_pct(c['rx'])}")
+        rows.append(("7 wire budget", f"{name} at 9600, per direction (handshake / playing)",
+                     "; ".join(cells)))
+    for name, p in r["programs"].items():  # the old figure, both directions added, kept for history
+        rows.append(("7 wire budget", f"{name} busiest second (both ways, old figure)",
                      f"{p['busiest_bytes_per_s']} B ({100 * p['share_115200']:.1f}% of 115200, "
                      f"{100 * p['share_9600']:.0f}% of 9600); playing {p['busiest_playing_bytes_per_s']} B "
                      f"({100 * p['playing_share_9600']:.0f}% of 9600), both ways against one direction"))
-        rows.append(("7 wire budget", f"{name} per direction", one_way(p["per_direction"])))
     return rows
 
 
-def one_way(per: dict[str, dict[str, Any]]) -> str:
-    """Busiest second of each direction, as a share of one direction's capacity at 9600 baud."""
-    return "; ".join(f"{d} {f['busiest_bytes_per_s']} B ({100 * f['share_9600']:.1f}% of 9600), playing "
-                     f"{f['busiest_playing_bytes_per_s']} B ({100 * f['playing_share_9600']:.1f}%)"
-                     for d, f in per.items())
+def _pct(direction: dict[str, Any]) -> str:
+    return f"{100 * direction['handshake_share']:.0f} / {100 * direction['playing_share']:.0f}%"
 
 
 def memory_rows(r: dict[str, Any]) -> list[Row]:
@@ -109,15 +113,15 @@ def memory_rows(r: dict[str, Any]) -> list[Row]:
 
 def serve_rows(r: dict[str, Any]) -> list[Row]:
     if "round_trip" not in r:
-        return skipped_rows("10 serve", r)
+        return skipped_rows("11 serve", r)
     trip = r["round_trip"]
-    rows = [("10 serve", "MQTT command to state, through Mosquitto",
+    rows = [("11 serve", "MQTT command to state, through Mosquitto",
              f"p50 {trip['p50_ms']:.2f} / p99 {trip['p99_ms']:.2f} / max {trip['max_ms']:.2f} ms "
              f"(n={trip['samples']})")]
     for c in r["capacity"]:
         onset = "no onsets" if c["onsets"] == 0 else (
             f"onset p50 {c['onset_p50_ms']:.2f} / p99 {c['onset_p99_ms']:.2f} ms (n={c['onsets']})")
-        rows.append(("10 serve", f"{c['devices']} devices playing",
+        rows.append(("11 serve", f"{c['devices']} devices playing",
                      f"{onset}; {c['watchdog_trips']} watchdog trips, {c['lease_expiries']} lease expiries; "
                      f"{c['cpu_percent_core']:.1f}% of a core ({c['cpu_percent_core_per_device']:.2f}% per "
                      f"device), peak RSS {c['peak_rss_mb']:.0f} MB"))
@@ -132,10 +136,20 @@ def firmware_rows(r: dict[str, Any]) -> list[Row]:
     return [("9 firmware", figure, value) for figure, value in firmware.rows(r["figures"])]
 
 
+def floor_rows(r: dict[str, Any]) -> list[Row]:
+    if "skipped" in r:
+        return [("9 OS floor", "skipped", r["skipped"])]
+    rows = [("9 OS floor", name, _us(f)) for name, f in r["contenders"].items()]
+    q = r["ratios"]
+    rows.append(("9 OS floor", "ratios (p50)", f"link / Python OS floor {q['link_to_os_floor']:.2f}x, "
+                 f"transport / floor {q['transport_to_os_floor']:.2f}x"))
+    return rows
+
+
 ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "roundtrip": roundtrip_rows, "schedule": schedule_rows, "virtual": virtual_rows, "idle": idle_rows,
     "stop": stop_rows, "startup": startup_rows, "wire": wire_rows, "memory": memory_rows,
-    "serve": serve_rows, "firmware": firmware_rows}
+    "firmware": firmware_rows, "floor": floor_rows, "serve": serve_rows}
 
 
 def rows(name: str, result: dict[str, Any]) -> list[Row]:

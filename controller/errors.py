@@ -3,7 +3,9 @@
     class                              kind              exit
     MassagerError                      error             2  the base of every error raised on purpose
      ├── ProtocolError                 protocol          3  bytes or replies that break firmware_protocol.md
-     │    └── VersionMismatch          version_mismatch  3  the device speaks another protocol major
+     │    ├── VersionMismatch          version_mismatch  3  the device speaks another protocol major
+     │    └── UnsupportedDevice        unsupported_device 3  a legal device whose limits this host
+     │                                                      cannot keep at this line rate (wire/handshake.py)
      ├── LinkError                     link              3  the serial link itself
      │    ├── PortNotFound             port_not_found    3  no such device path / URL
      │    ├── PortPermission           port_permission   3  permission denied (dialout group)
@@ -57,6 +59,12 @@ class VersionMismatch(ProtocolError):
     """The device speaks a protocol major version this host does not."""
 
     kind: ClassVar[str] = "version_mismatch"
+
+
+class UnsupportedDevice(ProtocolError):
+    """A device within the protocol whose timers the host cannot feed at this line rate."""
+
+    kind: ClassVar[str] = "unsupported_device"
 
 
 class LinkError(MassagerError):

@@ -7,13 +7,13 @@ import json
 
 import click
 
+from controller.cli.options import baud_option
 from controller.ui.text import printable
-from controller.wire.protocol import DEFAULT_BAUD
 
 
 @click.command("probe")
 @click.option("--port", "-p", required=True, help="Device path or pyserial URL (socket://host:port).")
-@click.option("--baud", default=DEFAULT_BAUD, show_default=True, help="Line rate.")
+@baud_option
 @click.option("--json", "as_json", is_flag=True, help="Print the capabilities as JSON.")
 def probe_cmd(port: str, baud: int, as_json: bool) -> None:
     """Handshake with a massager and print its identity and capabilities."""

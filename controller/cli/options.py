@@ -42,3 +42,11 @@ def profile_option(help_text: str, *, multiple: bool = False) -> Callable[[F], F
                             help=help_text)
     return click.option("--profile", type=click.Choice(SIM_PROFILES), default=DEFAULT_PROFILE,
                         show_default=True, help=help_text)
+
+
+def baud_option(command: F) -> F:
+    """--baud: the line rate of a real massager's port (firmware_protocol.md §2.1), 115200 by default."""
+    option = click.option("--baud", type=click.Choice(["115200", "9600"]), default="115200",
+                          show_default=True, callback=lambda ctx, param, value: int(value),
+                          help="Line rate of the massager's port (§2.1 of the protocol).")
+    return option(command)

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import click
 
-from controller.cli.options import profile_option, program_dirs_option, safety_options
+from controller.cli.options import baud_option, profile_option, program_dirs_option, safety_options
 
 
 @click.command("run")
 @click.argument("program")
 @click.option("--port", "-p", help="Device path or pyserial URL of a real massager.")
+@baud_option
 @click.option("--sim", "use_sim", is_flag=True, help="Run against the built-in simulator.")
 @profile_option("Simulator profile (with --sim).")
 @click.option("--speed", help="Simulator only: speed-up factor, or 'max' for virtual time.")
@@ -25,7 +26,7 @@ from controller.cli.options import profile_option, program_dirs_option, safety_o
 @click.option("--reconnect", is_flag=True, help="If the device is lost, wait for it and resume gently.")
 @safety_options
 @program_dirs_option
-def run_cmd(program: str, port: str | None, use_sim: bool, profile: str, speed: str | None,
+def run_cmd(program: str, port: str | None, baud: int, use_sim: bool, profile: str, speed: str | None,
             log_path: Path | None, no_log: bool, reconnect: bool, profile_file: Path | None,
             acknowledge: bool, session_limit: float | None, max_intensity: int | None,
             dirs: tuple[Path, ...]) -> None:
@@ -34,10 +35,12 @@ def run_cmd(program: str, port: str | None, use_sim: bool, profile: str, speed: 
 
     if bool(port) == use_sim:
         raise click.UsageError("give exactly one of --port PORT or --sim")
+    if use_sim and baud != 115200:
+        raise click.UsageError("--baud is the line rate of a real massager's port (--port)")
     factor = parse_speed(speed)
     if factor is not None and port:
         raise click.UsageError("--speed works only with --sim: a real massager runs in real time")
-    sys.exit(run_program(program, port=port, profile=profile, factor=factor, log_path=log_path,
+    sys.exit(run_program(program, port=port, baud=baud, profile=profile, factor=factor, log_path=log_path,
                          no_log=no_log, reconnect=reconnect, profile_file=profile_file,
                          acknowledge=acknowledge, session_limit=session_limit,
                          max_intensity=max_intensity, dirs=dirs))

@@ -55,8 +55,9 @@ def sim_clock(speed: float | None) -> Clock:
     return VirtualClock() if speed == float("inf") else ScaledClock(speed)
 
 
-def link_factory(port: str | None, profile: str, clock: Clock, log: SessionLog | None) -> Callable[[], Link]:
-    """Opens the device's link; called again on each reconnect."""
+def link_factory(port: str | None, profile: str, clock: Clock, log: SessionLog | None,
+                 baud: int = 115200) -> Callable[[], Link]:
+    """Opens the device's link (a real port at `baud`); called again on each reconnect."""
     if port is None:
         from sim import make_pair
 
@@ -74,7 +75,7 @@ def link_factory(port: str | None, profile: str, clock: Clock, log: SessionLog |
     from controller.wire.ports import open_link
 
     def open_port() -> Link:
-        link = open_link(port)
+        link = open_link(port, baud)
         link.trace = log.trace if log else None
         return link
 
@@ -110,8 +111,9 @@ def plan_for(program: str, *, dirs: tuple[Path, ...], profile_file: Path | None,
 
 
 def run_program(program: str, *, port: str | None, profile: str, factor: float | None, log_path: Path | None,
-                no_log: bool, reconnect: bool, profile_file: Path | None, acknowledge: bool,
-                session_limit: float | None, max_intensity: int | None, dirs: tuple[Path, ...]) -> int:
+                baud: int = 115200, no_log: bool, reconnect: bool, profile_file: Path | None,
+                acknowledge: bool, session_limit: float | None, max_intensity: int | None,
+                dirs: tuple[Path, ...]) -> int:
     """Run one program; returns the exit code that says how the session ended."""
     plan, _ = plan_for(program, dirs=dirs, profile_file=profile_file, acknowledge=acknowledge,
                        session_limit=session_limit, max_intensity=max_intensity)
@@ -119,7 +121,7 @@ def run_program(program: str, *, port: str | None, profile: str, factor: float |
     clock = RealClock() if port else sim_clock(factor)
     log = None if no_log else SessionLog(log_path or default_log_path(), clock)
     try:
-        code = _run(plan, clock, link_factory(port, profile, clock, log), log, reconnect)
+        code = _run(plan, clock, link_factory(port, profile, clock, log, baud), log, reconnect)
     finally:
         if log is not None:
             log.close()

@@ -15,7 +15,7 @@ from typing import Protocol
 from controller.clock import Clock
 from controller.conformance import frames
 from controller.conformance.frames import RxFrame
-from controller.conformance.host_wire import KEEPALIVE, PROTOCOL_MAJOR, RENEW, MsgType
+from controller.conformance.host_wire import KEEPALIVE, PROTOCOL_MAJOR, MsgType
 from controller.conformance.outcome import Failed
 
 READ_CHUNK = 4096
@@ -195,8 +195,7 @@ class Dut:
 
 
 def _name(type_: int) -> str:
-    names = {KEEPALIVE: "KEEPALIVE", RENEW: "RENEW"}
     try:
         return MsgType(type_).name
     except ValueError:
-        return names.get(type_, f"type 0x{type_:02X}")
+        return f"type 0x{type_:02X}"

@@ -1,8 +1,9 @@
 """The conformance kit's ONLY import of the host's wire layer (codec primitives, message classes, enums and
 the serial port opener, all in controller/wire/): when that layer changes, this is the one file to fix.
 
-The host codec speaks 1.0; what firmware_protocol.md 1.1 adds (KEEPALIVE, RENEW, NAK ZONE_OFF, GET_STATUS
-flags, MAX_ENCODED 247) is named here and built by the kit itself (frames.py), from the document.
+The kit still builds its frames itself (frames.py), malformed ones included; the names and constants of
+firmware_protocol.md 1.1 (KEEPALIVE, RENEW, NAK ZONE_OFF, GET_STATUS flags, MAX_ENCODED 247) come from the
+host's protocol module, so each is defined once.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from controller.wire.protocol import (
     CRC_LEN,
     DEFAULT_BAUD,
     HEADER_LEN,
+    MAX_ENCODED,
     MAX_PAYLOAD,
     MAX_SET_ENTRIES,
     MAX_ZONES,
     MIN_BODY,
     MOTIONS,
     PROTOCOL_MAJOR,
+    PROTOCOL_MINOR,
+    STATUS_FLAG_ONLY_ON,
     Ack,
     DeviceState,
     Event,
@@ -35,13 +39,11 @@ from controller.wire.protocol import (
 )
 from controller.wire.transport import SerialTransport
 
-# firmware_protocol.md 1.1, not (yet) in the host's protocol module
-PROTOCOL_MINOR_V11 = 1
-KEEPALIVE = 0x08  # §3.9
-RENEW = 0x09  # §3.10
-NAK_ZONE_OFF = 14  # §3.6
-STATUS_ONLY_ON = 0x01  # §3.4 GET_STATUS flags bit 0
-MAX_ENCODED = HEADER_LEN + MAX_PAYLOAD + CRC_LEN + 1  # §2.3: 247 (the host's 1.0 value is 248)
+PROTOCOL_MINOR_V11 = PROTOCOL_MINOR  # the kit checks 1.1's additions when the device says minor >= 1
+KEEPALIVE = MsgType.KEEPALIVE  # §3.9
+RENEW = MsgType.RENEW  # §3.10
+NAK_ZONE_OFF = NakCode.ZONE_OFF  # §3.6
+STATUS_ONLY_ON = STATUS_FLAG_ONLY_ON  # §3.4 GET_STATUS flags bit 0
 DEVICE_TYPES = range(0x80, 0xC0)  # §3: device → host types
 
 

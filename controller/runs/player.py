@@ -19,14 +19,14 @@ from controller.runs.controls import Controls
 from controller.runs.session import Session, State
 from controller.timeline import Command, Timeline, ZoneSetting
 from controller.wire.protocol import Event, EventCode
-from controller.wire.timing import KEEPALIVE_S, LEASE_RENEW_S, STATUS_EVERY_HEATED_S, STATUS_EVERY_S
+from controller.wire.timing import STATUS_EVERY_HEATED_S, STATUS_EVERY_S
 
 log = logging.getLogger(__name__)
 
 RAMP_RECHECK_S = 0.1       # how often a ramp the gate held back is requested again until it is reached
 STOP_GRACE_S = 1.0         # wait for EVENT STOPPED this long past the soft-stop ramp
 RECONNECT_RETRY_S = 0.5    # between attempts to reopen a lost port
-_START_EPS_S = 1e-9        # a position this close below a step start counts as there (see index_at)
+STEP_EPS_S = 1e-9          # float rounding of clock − origin at a step's start (and at the end)
 OFFSET_LIMIT = 9           # the user's intensity offset goes from -9 to +9 program levels
 _BUTTON_REQUESTS = {2: "toggle_pause", 3: "intensity_up", 4: "intensity_down"}  # §3.6 BUTTON arg
 
@@ -94,9 +94,9 @@ class Player:
         return self._held_at
 
     def index_at(self, position_s: float) -> int:
-        # within a nanosecond of a start counts as there: `now - origin` can round just below a start that
-        # `origin + start <= now` says has come, and on a virtual clock the loop would wait for it forever
-        return max(0, bisect.bisect_right(self._starts, position_s + _START_EPS_S) - 1)
+        """The command playing at `position_s`; a step starts STEP_EPS_S early, so a wake-up at its start
+        whose clock − origin rounds a hair short of it (floats) still finds it, instead of waking forever."""
+        return max(0, bisect.bisect_right(self._starts, position_s + STEP_EPS_S) - 1)
 
     def target(self) -> tuple[ZoneSetting, ...]:
         """The settings the program asks for now, with the user's intensity offset."""
@@ -182,13 +182,13 @@ class Player:
         if now >= self._active_since + self.session_limit_s - self._active_s:
             self.on_note(f"session limit of {self.session_limit_s / 60:g} min reached: stopping")
             self._end_running(Outcome.SESSION_LIMIT, "stop")
-        elif now - self._origin + _START_EPS_S >= self.timeline.total_s:
+        elif now - self._origin + STEP_EPS_S >= self.timeline.total_s:
             self._end_running(Outcome.COMPLETED, "finish")
         else:
             wanted = self.target()
-            if wanted != s.sent or now >= s.link_last_set + LEASE_RENEW_S:
+            if wanted != s.sent or now >= s.link_last_set + s.cadence.renew_s:
                 s.apply(wanted)
-            elif now >= s.last_tx + KEEPALIVE_S:
+            elif now >= s.last_tx + s.cadence.keepalive_s:
                 s.keep_alive()
 
     def _tick_idle(self, state: str) -> None:
@@ -196,7 +196,7 @@ class Player:
         s = self.session
         if state == State.STOPPING and now >= self._stop_by:
             s.confirm_stopped()
-        elif now >= s.last_tx + KEEPALIVE_S:
+        elif now >= s.last_tx + s.cadence.keepalive_s:
             s.keep_alive()
         else:
             s.poll_events()
@@ -204,11 +204,11 @@ class Player:
     def _next_deadline(self) -> float:
         now = self.clock.now()
         s = self.session
-        deadlines = [s.last_tx + KEEPALIVE_S, s.last_status + self._status_every_s()]
+        deadlines = [s.last_tx + s.cadence.keepalive_s, s.last_status + self._status_every_s()]
         if s.state == State.RUNNING:
             k = self.index_at(now - self._origin)
             nxt = self.commands[k + 1].start_s if k + 1 < len(self.commands) else self.timeline.total_s
-            deadlines += [self._origin + nxt, s.link_last_set + LEASE_RENEW_S,
+            deadlines += [self._origin + nxt, s.link_last_set + s.cadence.renew_s,
                           self._active_since + self.session_limit_s - self._active_s]
             if self.target() != s.sent:
                 deadlines.append(now + RAMP_RECHECK_S)

@@ -24,12 +24,12 @@ from typing import Any, Protocol
 from transitions import Machine, MachineError
 
 from controller.clock import Clock
-from controller.errors import DeviceFault, LinkError, MassagerError, SessionError
+from controller.errors import DeviceFault, DeviceRejected, LinkError, MassagerError, SessionError
 from controller.timeline import ZoneSetting
 from controller.wire.capabilities import DeviceCapabilities
-from controller.wire.link import Link
-from controller.wire.protocol import Event, EventCode, SetEntry
-from controller.wire.timing import LEASE_MS, SOFT_STOP_RAMP_MS
+from controller.wire.link import Link, zone_indices
+from controller.wire.protocol import NO_READING_DC, Event, EventCode, NakCode, SetEntry
+from controller.wire.timing import LEASE_MS, SOFT_STOP_RAMP_MS, Cadence
 
 log = logging.getLogger(__name__)
 
@@ -93,15 +93,19 @@ _DEVICE_STOPS = {
 }
 
 
-def off_entry(zone_id: int) -> SetEntry:
-    """A SET entry turning one zone completely off."""
-    return SetEntry(zone=zone_id, motion=0, intensity=0, speed=0, heat=0, lease_ms=LEASE_MS)
+def off_entry(zone_id: int, lease_ms: int = LEASE_MS) -> SetEntry:
+    """A SET entry turning one zone completely off (its lease, required on every entry, is ignored)."""
+    return SetEntry(zone=zone_id, motion=0, intensity=0, speed=0, heat=0, lease_ms=lease_ms)
 
 
-def on_entry(setting: ZoneSetting) -> SetEntry:
+def on_entry(setting: ZoneSetting, lease_ms: int = LEASE_MS) -> SetEntry:
     """A SET entry holding one zone's setting for one lease."""
     return SetEntry(zone=setting.zone_id, motion=setting.motion_id, intensity=setting.intensity,
-                    speed=setting.speed, heat=setting.heat, lease_ms=LEASE_MS)
+                    speed=setting.speed, heat=setting.heat, lease_ms=lease_ms)
+
+
+def _is_on(entry: SetEntry) -> bool:
+    return entry.intensity > 0 or entry.heat > 0
 
 
 class Session:
@@ -138,6 +142,8 @@ class Session:
         self.link_last_set = float("-inf")
         self.last_status = float("-inf")
         self.temperature_c: float | None = None  # the plate, from the last STATUS
+        self._held: dict[int, SetEntry] = {}     # zone → the entry the device ACKed, for zones on
+        self._indices: dict[int, int] = {}       # zone id → ZONE_INFO index (RENEW names indices)
         self._events: deque[Event] = deque()
         self.machine = Machine(model=self, states=[s.value for s in State], transitions=TRANSITIONS,
                                initial=S.DISCONNECTED.value, auto_transitions=False, queued=True,
@@ -162,6 +168,11 @@ class Session:
         return any(self.state in _sources(t) for t in TRANSITIONS if t["trigger"] == trigger)
 
     @property
+    def cadence(self) -> Cadence:
+        """Lease, renewal and keep-alive periods for the connected device (the defaults before one)."""
+        return self.link.cadence if self.link is not None else Cadence()
+
+    @property
     def last_tx(self) -> float:
         """When a frame last went to the device (now, when there is no link)."""
         return self.link.last_tx if self.link is not None else self.clock.now()
@@ -182,6 +193,8 @@ class Session:
             return
         self.sent = ()
         self.sent_changed_at = float("-inf")
+        self._held = {}
+        self._indices = zone_indices(self.capabilities)
         self.connected()
 
     def on_enter_running(self, settings: Settings = ()) -> None:
@@ -191,6 +204,7 @@ class Session:
         self.apply(())
 
     def on_enter_stopping(self) -> None:
+        self._held = {}  # a soft stop ends every lease (§6.7)
         self._device_io(lambda: self._require_link().soft_stop(self.stop_ramp_ms))
 
     def on_exit_stopping(self) -> None:
@@ -210,22 +224,22 @@ class Session:
     def apply(self, requested: Settings) -> Settings:
         """Make the device hold `requested` as far as the safety gate allows; every SET goes through here.
 
-        Zones named are set (and their leases renewed), zones the device had on and that are not named
-        are turned off. Returns what the device now holds. SessionError without a device; a failed SET
-        is a fault.
+        Zones named are set (and their leases renewed: by RENEW when nothing changed and the device
+        speaks 1.1, else by SET), zones the device had on and that are not named are turned off. Returns
+        what the device now holds. SessionError without a device; a failed SET or RENEW is a fault.
         """
         link, caps = self._require_link(), self.capabilities
         if caps is None:
             raise SessionError("no device capabilities: connect first")
         now = self.clock.now()
         settings = self.gate(caps, self.sent, requested, now - self.sent_changed_at, self.temperature_c)
+        lease = link.cadence.lease_ms
         now_on = {s.zone_id for s in settings}
-        entries = [on_entry(s) for s in settings]
-        entries += [off_entry(s.zone_id) for s in self.sent if s.zone_id not in now_on]
-        if entries and not self._device_io(lambda: link.set_actuators(tuple(entries))):
+        entries = tuple([on_entry(s, lease) for s in settings]
+                        + [off_entry(s.zone_id, lease) for s in self.sent if s.zone_id not in now_on])
+        if entries and not self._device_io(lambda: self._send(link, entries)):
             return self.sent
-        if entries:
-            self.link_last_set = now
+        self.link_last_set = now  # every lease renewed (none to renew when nothing is named)
         active = tuple(s for s in settings if s.intensity > 0 or s.heat > 0)
         if active != self.sent:
             self.sent_changed_at = now
@@ -233,8 +247,9 @@ class Session:
         return active
 
     def keep_alive(self) -> None:
-        """A HEARTBEAT, so the device's watchdog knows the host is there (§6.1)."""
-        self._device_io(lambda: self._require_link().heartbeat())
+        """Feed the device's watchdog (§6.1): KEEPALIVE, or HEARTBEAT when the link must hear an answer."""
+        renewal = self.link_last_set + self.cadence.renew_s if self._held else float("inf")
+        self._device_io(lambda: self._require_link().keep_alive(next_request_at=renewal))
 
     def poll_status(self) -> None:
         """GET_STATUS: the device's state and its plate temperature, which the gate reads."""
@@ -289,11 +304,29 @@ class Session:
 
     # --- helpers --------------------------------------------------------------------------------
 
+    def _send(self, link: Link, entries: tuple[SetEntry, ...]) -> None:
+        """RENEW when every entry is on and unchanged since its ACK (1.1), else SET; raises as the link.
+
+        A NAK ZONE_OFF (a lease ran out unseen, §3.10) is answered with the full SET.
+        """
+        if link.minor and len(entries) == len(self._held) and all(
+                _is_on(e) and self._held.get(e.zone) == e for e in entries):
+            try:
+                link.renew(entries[0].lease_ms, tuple(sorted(self._indices[e.zone] for e in entries)))
+                return
+            except DeviceRejected as err:
+                if err.code != NakCode.ZONE_OFF:
+                    raise
+        self._held = {}  # until the ACK, the device may hold either
+        link.set_actuators(entries)
+        self._held = {e.zone: e for e in entries if _is_on(e)}
+
     def _read_temperature(self) -> None:
-        self.temperature_c = self._require_link().status().temp_dC / 10
+        temp_dC = self._require_link().status(only_on=True).temp_dC
+        self.temperature_c = None if temp_dC == NO_READING_DC else temp_dC / 10
 
     def _check_all_off(self) -> None:
-        status = self._require_link().status()
+        status = self._require_link().status(only_on=True)
         if any(z.intensity or z.heat for z in status.zones):
             raise DeviceFault("the device did not stop after the soft stop", "stop_timeout")
 
@@ -308,6 +341,7 @@ class Session:
 
     def _best_effort_estop(self) -> None:
         self.sent = ()
+        self._held = {}
         if self.link is None:
             return
         try:

@@ -6,17 +6,15 @@ from controller.clock import RealClock
 from controller.wire.capabilities import DeviceCapabilities
 from controller.wire.link import Link
 from controller.wire.protocol import DEFAULT_BAUD
-from controller.wire.timing import REPLY_TIMEOUT_S, REPLY_TIMEOUT_SLOW_S
 from controller.wire.transport import SerialTransport
 
 
 def open_link(port: str, baud: int = DEFAULT_BAUD, *, tries: int | None = None) -> Link:
-    """A link on `port` with the reply timeout the line rate needs (firmware_protocol.md §5).
+    """A link on `port` at `baud`; its reply timeout and handshake pace follow the line rate (§5, §9).
 
     Raises PortNotFound, PortPermission or PortBusy (LinkError) when the port cannot be opened.
     """
-    timeout = REPLY_TIMEOUT_SLOW_S if baud < 57600 else REPLY_TIMEOUT_S
-    link = Link(SerialTransport(port, baud), RealClock(), reply_timeout_s=timeout)
+    link = Link(SerialTransport(port, baud), RealClock())
     if tries is not None:
         link.tries = tries
     return link

@@ -9,21 +9,27 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
 
-DEFAULT_BAUD = 115200  # §2.1: 8N1; devices should also offer 9600
+DEFAULT_BAUD = 115200  # §2.1: 8N1, at 115200 or 9600 baud
+SLOW_BAUD = 9600
 
 # §2.2, §2.3 framing
 PROTOCOL_MAJOR = 1
-PROTOCOL_MINOR = 0
+PROTOCOL_MINOR = 1  # §3.1: the host speaks 1.1, and 1.0 to a device whose HELLO_REPLY says minor 0
 DELIMITER = 0x00
 HEADER_LEN = 4
 CRC_LEN = 2
 MAX_PAYLOAD = 240
 MIN_BODY = HEADER_LEN + CRC_LEN
 MAX_BODY = HEADER_LEN + MAX_PAYLOAD + CRC_LEN
-MAX_ENCODED = MAX_BODY + 2
+MAX_ENCODED = MAX_BODY + 1  # COBS adds exactly one byte to a body under 254 bytes
 MAX_SET_ENTRIES = 16  # §3.3
 MAX_ZONES = 32  # §3.2
 MODEL_MAX, FIRMWARE_MAX, SERIAL_MAX, ZONE_NAME_MAX = 24, 16, 24, 24  # §3.2, §3.5
+WATCHDOG_MS_RANGE = (100, 500)  # §3.2
+LEASE_MS_RANGE = (100, 2000)  # §3.2: max_lease_ms; every lease is 100 … max_lease_ms (§3.3)
+RESERVED_ZONE_IDS = (0, 255)  # §3.8
+STATUS_FLAG_ONLY_ON = 1 << 0  # §3.4, 1.1
+NO_READING_DC = -32768  # §3.4 STATUS temp_dC: no reading (a device without a temperature sensor)
 
 
 class MsgType(IntEnum):
@@ -36,6 +42,8 @@ class MsgType(IntEnum):
     HEARTBEAT = 0x05
     GET_STATUS = 0x06
     GET_ZONE = 0x07
+    KEEPALIVE = 0x08  # 1.1
+    RENEW = 0x09  # 1.1
     ACK = 0x80
     HELLO_REPLY = 0x81
     NAK = 0x82
@@ -60,6 +68,7 @@ class NakCode(IntEnum):
     ESTOP_LATCHED = 11
     SESSION_LIMIT = 12
     ZONE_STUCK = 13
+    ZONE_OFF = 14  # 1.1, only ever sent to RENEW
 
 
 class EventCode(IntEnum):
@@ -155,7 +164,11 @@ class Heartbeat:
 
 @dataclass(frozen=True, slots=True)
 class GetStatus:
+    """§3.4: `flags` None is the 1.0 form (empty payload); 1.1 adds one byte (STATUS_FLAG_ONLY_ON)."""
+
     TYPE: ClassVar[MsgType] = MsgType.GET_STATUS
+
+    flags: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +176,23 @@ class GetZone:
     TYPE: ClassVar[MsgType] = MsgType.GET_ZONE
 
     index: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeepAlive:
+    """§3.9 (1.1): feeds the watchdog; never answered."""
+
+    TYPE: ClassVar[MsgType] = MsgType.KEEPALIVE
+
+
+@dataclass(frozen=True, slots=True)
+class Renew:
+    """§3.10 (1.1): restart the leases of the zones at these ZONE_INFO indices, without resending SETs."""
+
+    TYPE: ClassVar[MsgType] = MsgType.RENEW
+
+    lease_ms: int
+    zones: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +277,7 @@ class Event:
 
 
 Message = (
-    Hello | SetActuators | SoftStop | EmergencyStop | Heartbeat | GetStatus | GetZone
+    Hello | SetActuators | SoftStop | EmergencyStop | Heartbeat | GetStatus | GetZone | KeepAlive | Renew
     | Ack | HelloReply | Nak | Status | ZoneInfo | Event
 )
 

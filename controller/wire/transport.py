@@ -2,6 +2,12 @@
 
 `socket://`, `loop://` and `spy://` come free from serial.serial_for_url. pyserial's exclusive flag is only
 advisory on Linux, so device paths also take a lock file (RELIABILITY 27).
+
+pyserial opens and configures every port. A plain POSIX port (a tty or pty: exactly `serial.Serial`) is
+then read and written on its file descriptor directly: pyserial's read loop (select, read one byte, ioctl
+for what is waiting, read again) and its write (write, then select) cost more than the round trip's
+system calls themselves (issue 12). Every other port — URLs, `spy://`'s logging subclass — goes through
+pyserial's own methods.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import select
 from typing import IO
 
 import serial
@@ -65,12 +72,21 @@ def _open_error(port: str, err: Exception) -> LinkError:
     return LinkError(f"cannot open {port!r}: {text}")
 
 
+_NO_LINE = ("socket://", "loop://")  # no serial line: a line rate does not apply (§2.1)
+_READABLE = select.POLLIN | select.POLLERR | select.POLLHUP
+
+
 class SerialTransport:
-    """A byte pipe over a pyserial port: write, read with a timeout, close."""
+    """A byte pipe over a pyserial port: write, read with a timeout, close.
+
+    `line_baud` is the line rate the link paces and times out for (§2.1, §5), None where no serial line
+    is involved.
+    """
 
     def __init__(self, port: str, baudrate: int = DEFAULT_BAUD) -> None:
         self.port_name = port
         self.baudrate = baudrate
+        self.line_baud: int | None = None if port.startswith(_NO_LINE) else baudrate
         is_url = "://" in port
         self._lock = None if is_url else PortLock(port)
         if self._lock is not None:
@@ -82,29 +98,64 @@ class SerialTransport:
             self._release_lock()
             raise _open_error(port, err) from err
         self._timeout = 0.1
+        self._fd: int | None = self._port.fd if type(self._port) is serial.Serial else None
+        self._poll = select.poll()
+        if self._fd is not None:
+            self._poll.register(self._fd, _READABLE)
 
     def write(self, data: bytes) -> None:
-        """Send bytes now; LinkClosed when the port is gone (device unplugged)."""
+        """Send bytes now; LinkClosed when the port is gone (device unplugged) or stays full for 1 s."""
         try:
-            self._port.write(data)
+            if self._fd is not None:
+                self._write_fd(self._fd, data)
+            else:
+                self._port.write(data)
         except (serial.SerialException, OSError) as err:
             raise LinkClosed(f"lost {self.port_name}: {err} (device unplugged?)") from err
 
     def read(self, max_bytes: int, timeout_s: float) -> bytes:
         """Whatever arrives first, up to max_bytes; b"" after timeout_s with nothing."""
         try:
-            waiting = self._port.in_waiting
-            if waiting:
-                return bytes(self._port.read(min(waiting, max_bytes)))
-            if timeout_s != self._timeout:
-                self._port.timeout = self._timeout = timeout_s
-            first = bytes(self._port.read(1))
-            if not first:
-                return b""
-            more = self._port.in_waiting
-            return first + (bytes(self._port.read(min(more, max_bytes - 1))) if more else b"")
+            if self._fd is not None:
+                return self._read_fd(self._fd, max_bytes, timeout_s)
+            return self._read_pyserial(max_bytes, timeout_s)
         except (serial.SerialException, OSError) as err:
             raise LinkClosed(f"lost {self.port_name}: {err} (device unplugged?)") from err
+
+    def _write_fd(self, fd: int, data: bytes) -> None:
+        """All of `data` on the descriptor (non-blocking, as pyserial opened it), waiting while it is full."""
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[os.write(fd, view):]
+            except BlockingIOError:
+                if not select.select([], [fd], [], self._port.write_timeout)[1]:
+                    raise serial.SerialTimeoutException("write timeout: the port stays full") from None
+
+    def _read_fd(self, fd: int, max_bytes: int, timeout_s: float) -> bytes:
+        """One poll and one read; a readable descriptor with nothing to read is a port that went away."""
+        if not self._poll.poll(max(0.0, timeout_s) * 1000):
+            return b""
+        try:
+            data = os.read(fd, max_bytes)
+        except BlockingIOError:
+            return b""
+        if not data:
+            raise serial.SerialException("the port reports data but has none (device disconnected?)")
+        return data
+
+    def _read_pyserial(self, max_bytes: int, timeout_s: float) -> bytes:
+        """pyserial's own methods: what is waiting, else one byte with the timeout, then the rest."""
+        waiting = self._port.in_waiting
+        if waiting:
+            return bytes(self._port.read(min(waiting, max_bytes)))
+        if timeout_s != self._timeout:
+            self._port.timeout = self._timeout = timeout_s
+        first = bytes(self._port.read(1))
+        if not first:
+            return b""
+        more = self._port.in_waiting
+        return first + (bytes(self._port.read(min(more, max_bytes - 1))) if more else b"")
 
     def close(self) -> None:
         with contextlib.suppress(serial.SerialException, OSError):

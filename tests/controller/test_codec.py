@@ -19,9 +19,12 @@ from controller.wire.protocol import (
     Heartbeat,
     Hello,
     HelloReply,
+    KeepAlive,
     Message,
     MsgType,
     Nak,
+    NakCode,
+    Renew,
     SetActuators,
     SetEntry,
     SoftStop,
@@ -31,7 +34,7 @@ from controller.wire.protocol import (
 )
 from tests.protocol_vectors import Vector, load_vectors
 
-VECTORS = load_vectors(minor=0)  # the host codec speaks 1.0 (host to-do: 1.1's frames)
+VECTORS = load_vectors()  # every frame of the document: the host codec speaks 1.1
 GOOD = [v for v in VECTORS if v.name != "bad_crc"]
 
 
@@ -39,9 +42,11 @@ def message_from_fields(type_name: str, f: dict) -> Message:
     """Build the typed message a vector describes."""
     simple = {"HELLO": Hello, "SOFT_STOP": SoftStop, "GET_ZONE": GetZone, "ACK": Ack, "NAK": Nak,
               "EVENT": Event, "ZONE_INFO": ZoneInfo, "ESTOP": EmergencyStop, "HEARTBEAT": Heartbeat,
-              "GET_STATUS": GetStatus}
+              "GET_STATUS": GetStatus, "KEEPALIVE": KeepAlive}
     if type_name in simple:
         return simple[type_name](**f)
+    if type_name == "RENEW":
+        return Renew(f["lease_ms"], tuple(f["zones"]))
     if type_name == "SET":
         return SetActuators(tuple(SetEntry(**e) for e in f["entries"]))
     if type_name == "HELLO_REPLY":
@@ -52,10 +57,12 @@ def message_from_fields(type_name: str, f: dict) -> Message:
 
 
 def test_document_has_enough_vectors_of_every_type() -> None:
-    assert len(VECTORS) >= 12
+    assert len(VECTORS) >= 19
     assert {v.type for v in VECTORS} >= {"HELLO", "SET", "SOFT_STOP", "ESTOP", "HEARTBEAT", "GET_STATUS",
                                         "GET_ZONE", "ACK", "HELLO_REPLY", "NAK", "STATUS", "ZONE_INFO",
-                                        "EVENT"}
+                                        "EVENT", "KEEPALIVE", "RENEW"}
+    assert {v.name for v in VECTORS if v.since == (1, 1)} >= {"keepalive", "renew", "nak_zone_off",
+                                                              "get_status_only_on", "status_only_on"}
 
 
 def test_crc_check_value() -> None:
@@ -118,7 +125,9 @@ messages = st.one_of(
     st.builds(Hello, u8, u8),
     st.builds(SetActuators, st.lists(entries, min_size=1, max_size=16).map(tuple)),
     st.builds(SoftStop, u16),
-    st.just(EmergencyStop()), st.just(Heartbeat()), st.just(GetStatus()),
+    st.just(EmergencyStop()), st.just(Heartbeat()), st.just(GetStatus()), st.builds(GetStatus, u8),
+    st.just(KeepAlive()),
+    st.builds(Renew, u16, st.lists(st.integers(0, 31), unique=True).map(lambda z: tuple(sorted(z)))),
     st.builds(GetZone, u8), st.builds(Ack, u8), st.builds(Nak, u8, u8), st.builds(Event, u8, u8),
     st.builds(ZoneInfo, u8, u8, st.booleans(), names),
     st.builds(Status, u8, u8, st.integers(-32768, 32767), st.integers(0, 2**32 - 1), u16, u16, u16,
@@ -164,3 +173,52 @@ def test_each_message_carries_the_type_byte_it_is_framed_with(seq: int, msg: Mes
     """The class's TYPE is the §3 byte on the wire, so matching an ACK needs no re-encoding."""
     assert codec.encode_body(seq, msg)[2] == msg.TYPE
     assert type(msg).TYPE is msg.TYPE and isinstance(msg.TYPE, MsgType)
+
+
+# --- 1.1's limits and the strictness a host owes (§2.3, §3.2) -------------------------------------
+
+def test_a_frame_of_max_encoded_bytes_is_judged_and_one_byte_more_is_garbage() -> None:
+    """MAX_ENCODED is 247 (1.0 said 248): the receive buffer holds 247 bytes, never 248."""
+    assert MAX_ENCODED == 247
+    body = bytes([1, 7, 0x83, 240]) + b"\x01" * 240
+    body += codec.crc16_ccitt_false(body).to_bytes(2, "big")
+    encoded = codec.cobs_encode(body)
+    assert len(encoded) == 247  # the largest body there is, COBS-encoded
+    decoder = codec.FrameDecoder()
+    (outcome,) = decoder.feed(encoded + b"\x00")
+    assert isinstance(outcome, codec.Rejected) and "STATUS" not in outcome.reason  # judged: no garbage
+    assert decoder.garbage_bytes == 0 and decoder.high_water == 247
+    decoder = codec.FrameDecoder()
+    assert decoder.feed(b"\x01" + encoded + b"\x00") == []  # 248 bytes without a delimiter: discarded
+    assert decoder.garbage_bytes == 248 and decoder.buffered == 0
+
+
+def test_invalid_utf8_in_a_hello_reply_is_a_protocol_error() -> None:
+    good = HelloReply(1, 1, False, False, 0, 0, 10, 5, 0, 450, 1800, 400, 2000, (1,), 1, "Foot", "1.1", "")
+    body = bytearray(codec.encode_body(1, good))[:-2]
+    model_at = 4 + 20
+    body[model_at + 1] = 0xFF  # "Foot" → "\xffoot"
+    body += codec.crc16_ccitt_false(bytes(body)).to_bytes(2, "big")
+    with pytest.raises(ProtocolError, match="model is not valid UTF-8"):
+        codec.decode_body(bytes(body))
+
+
+def test_feed_frames_counts_what_it_rejects_and_says_why() -> None:
+    decoder = codec.FrameDecoder()
+    good = codec.encode_frame(3, Ack(2))
+    bad = bytearray(good)
+    bad[-2] ^= 0x40  # the CRC
+    assert decoder.feed_frames(bytes(bad)) == []
+    assert decoder.feed_frames(good + bytes(bad) + good[:4]) == [Frame(3, Ack(2))]
+    assert decoder.feed_frames(good[4:]) == [Frame(3, Ack(2))]
+    assert decoder.rejected == 2 and decoder.take_reasons() == ["bad CRC", "bad CRC"]
+    assert decoder.take_reasons() == []
+
+
+def test_a_short_frame_decodes_the_same_from_memory() -> None:
+    wire = codec.encode_frame(200, Nak(NakCode.ZONE_OFF, 4))
+    first = codec.FrameDecoder().feed_frames(wire)
+    again = codec.FrameDecoder().feed_frames(wire)
+    assert first == again == [Frame(200, Nak(14, 4))]
+    bad = wire[:-2] + bytes([wire[-2] ^ 1]) + b"\x00"  # never remembered as good
+    assert codec.FrameDecoder().feed_frames(bad) == []

@@ -13,7 +13,6 @@ from controller.program.loader import load_program_file
 from controller.runs import check_run, make_session, prepare_timeline
 from controller.runs.player import Outcome, Player
 from controller.wire.link import Link
-from controller.wire.timing import LEASE_RENEW_S
 from controller.wire.transport import SerialTransport
 from sim.device import Device
 from sim.faults import FaultPlan
@@ -91,9 +90,10 @@ def test_unplugged_port_without_reconnect_is_a_fault(tmp_path: Path) -> None:
     device, player, outcome = run_over_pty(tmp_path, LONGER_PROGRAM, FaultPlan(disconnect_at=1.5))
     assert outcome == Outcome.FAULT
     assert "lost" in str(player.session.error)
-    last_frame = device.applied[-1].t
-    device.advance(last_frame + 1.0)  # the unplugged device's own time goes on after the server stops
+    unplugged = device.fault_time(1.5)
+    assert unplugged is not None
+    device.advance(unplugged + 1.0)  # the unplugged device's own time goes on after the server stops
     dog = [e for e in device.timeline if e.cause == "watchdog"]
-    # the last SET is at most one renewal before the last valid frame; then the 400 ms watchdog (§6.1)
-    assert dog and dog[0].t <= last_frame + LEASE_RENEW_S + 0.4 + 0.05
+    # no valid frame reaches the device after the unplug; its 400 ms watchdog stops it (§6.1)
+    assert dog and dog[0].t <= unplugged + 0.4 + 0.05
     assert state_at(device.timeline, dog[0].t) == {}

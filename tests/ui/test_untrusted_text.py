@@ -14,6 +14,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,9 +46,10 @@ from tests.ui.hostile import (
 FOOT = sim_profile_capabilities("foot")
 HOSTILE_CAPS = dataclasses.replace(FOOT, model=DEVICE, firmware=DEVICE[:16], serial=DEVICE,
                                    zones=(*FOOT.zones, Zone(12, "z" + DEVICE[:23], False)))
-HOSTILE_PROFILE = dataclasses.replace(sim_profiles.FOOT, model=DEVICE, serial=DEVICE,
-                                      zones=(*sim_profiles.FOOT.zones,
-                                             sim_profiles.SimZone(12, "z" + DEVICE[:20], False)))
+HOSTILE_PROFILE = dataclasses.replace(sim_profiles.FOOT, model=DEVICE, serial=DEVICE)
+# §3.5 allows a zone name only lower-case letters, digits and _: the handshake refuses this one, quoting it
+HOSTILE_ZONE_PROFILE = dataclasses.replace(sim_profiles.FOOT, zones=(
+    *sim_profiles.FOOT.zones, sim_profiles.SimZone(12, "z" + DEVICE[:20], False)))
 
 
 def cli(*args: str) -> Result:
@@ -226,10 +228,10 @@ def test_report_escapes_every_string_from_the_log(tmp_path: Path) -> None:
 
 # --- devices -------------------------------------------------------------------------------------
 
-@pytest.fixture
-def hostile_device() -> Iterator[str]:
-    """The simulator on a real pty, reporting a hostile model, serial and zone name in its handshake."""
-    server = PtyServer(profile=HOSTILE_PROFILE)
+@contextmanager
+def served(profile: sim_profiles.Profile) -> Iterator[str]:
+    """The simulator on a real pty with this profile; yields the pty's path."""
+    server = PtyServer(profile=profile)
     path = server.start()
     try:
         yield path
@@ -237,11 +239,25 @@ def hostile_device() -> Iterator[str]:
         server.stop()
 
 
+@pytest.fixture
+def hostile_device() -> Iterator[str]:
+    """The simulator on a real pty, reporting a hostile model and serial in its handshake."""
+    with served(HOSTILE_PROFILE) as path:
+        yield path
+
+
 def test_probe_escapes_what_the_device_reports(hostile_device: str) -> None:
     result = cli("probe", "--port", hostile_device)
     assert result.exit_code == 0, result.output
     assert_shown_escaped(result.output, markup="[b]")
-    assert f"zD{ESCAPED_OSC}" in result.output   # the zone's name
+
+
+def test_a_hostile_zone_name_is_refused_and_quoted_escaped() -> None:
+    with served(HOSTILE_ZONE_PROFILE) as path:
+        result = cli("probe", "--port", path)
+    assert result.exit_code == 3
+    assert raw_controls(result.output) == []
+    assert f"zD{ESCAPED_OSC}" in result.output   # the zone's name, in the refusal
 
 
 def test_ports_escapes_port_descriptions_and_the_model(hostile_device: str,
