@@ -111,6 +111,23 @@ def memory_rows(r: dict[str, Any]) -> list[Row]:
              f"{f['run_adds_mib']:.1f} MiB)")]
 
 
+def serve_rows(r: dict[str, Any]) -> list[Row]:
+    if "round_trip" not in r:
+        return skipped_rows("11 serve", r)
+    trip = r["round_trip"]
+    rows = [("11 serve", "MQTT command to state, through Mosquitto",
+             f"p50 {trip['p50_ms']:.2f} / p99 {trip['p99_ms']:.2f} / max {trip['max_ms']:.2f} ms "
+             f"(n={trip['samples']})")]
+    for c in r["capacity"]:
+        onset = "no onsets" if c["onsets"] == 0 else (
+            f"onset p50 {c['onset_p50_ms']:.2f} / p99 {c['onset_p99_ms']:.2f} ms (n={c['onsets']})")
+        rows.append(("11 serve", f"{c['devices']} devices playing",
+                     f"{onset}; {c['watchdog_trips']} watchdog trips, {c['lease_expiries']} lease expiries; "
+                     f"{c['cpu_percent_core']:.1f}% of a core ({c['cpu_percent_core_per_device']:.2f}% per "
+                     f"device), peak RSS {c['peak_rss_mb']:.0f} MB"))
+    return rows
+
+
 def firmware_rows(r: dict[str, Any]) -> list[Row]:
     if "figures" not in r:
         return skipped_rows("9 firmware", r)
@@ -132,7 +149,7 @@ def floor_rows(r: dict[str, Any]) -> list[Row]:
 ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "roundtrip": roundtrip_rows, "schedule": schedule_rows, "virtual": virtual_rows, "idle": idle_rows,
     "stop": stop_rows, "startup": startup_rows, "wire": wire_rows, "memory": memory_rows,
-    "firmware": firmware_rows, "floor": floor_rows}
+    "firmware": firmware_rows, "floor": floor_rows, "serve": serve_rows}
 
 
 def rows(name: str, result: dict[str, Any]) -> list[Row]:

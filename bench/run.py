@@ -21,11 +21,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import floor, history, idle, memory, report, roundtrip, schedule, startup, stop, virtual, wire
+from bench import (
+    floor,
+    history,
+    idle,
+    memory,
+    report,
+    roundtrip,
+    schedule,
+    serve,
+    startup,
+    stop,
+    virtual,
+    wire,
+)
 from bench.procs import REPO
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SECTIONS = ("roundtrip", "schedule", "virtual", "idle", "stop", "startup", "wire", "memory", "floor")
+SECTIONS = ("roundtrip", "schedule", "virtual", "idle", "stop", "startup", "wire", "memory", "floor", "serve")
 OPTIONAL = ("firmware",)  # slow, needs the AVR toolchain and simavr, and measures another program
 
 
@@ -66,6 +79,7 @@ def plan(quick: bool) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         "startup": lambda _: startup.run(startup.StartupParams(2 if q else 10)),
         "wire": lambda _: wire.run(limit=2 if q else None),
         "memory": lambda done: memory.run(memory.MemoryParams(1 if q else 3), _longest(done)),
+        "serve": lambda _: serve.run(serve.QUICK if q else serve.ServeParams()),
         "firmware": lambda _: _firmware(q),
         "floor": lambda _: floor.run(floor.FloorParams(200, 2) if q else floor.FloorParams()),
     }

@@ -18,13 +18,19 @@
      │                                                      reset, its stop button; carries the reason)
      ├── ProgramError                  program           2  a program file is wrong (file, line, step, field)
      │    └── UnplacedProgramError     program           2  … of the file or name as a whole, no line
-     │                                                      (controller/program/diagnostics.py)
+     │         │                                            (controller/program/diagnostics.py)
+     │         └── ProgramExists       program           2  saving would replace a program the editor did
+     │                                                      not open (controller/web/authoring.py)
      ├── ProgramErrors                 program           2  several ProgramErrors found in one pass
      ├── InputFileError                input_file        2  a file the user named cannot be read: missing,
      │                                                      a FIFO or device, too large (userfiles.py)
+     ├── ConfigError                   config            2  a service configuration is wrong (each problem
+     │                                                      with its file, line and field)
      ├── OutputError                   output            2  a file the user asked for cannot be written
      ├── LogError                      log               2  a session log that cannot be read
      │                                                      (controller/runs/report.py)
+     ├── WebSetupError                 web_setup         2  the web console cannot start as asked: address,
+     │                                                      token, port (controller/web/server.py)
      ├── SafetyRefusal                 safety_refusal    5  the safety policy or health profile refuses
      └── SessionError                  session           2  an illegal request for the session's state
 
@@ -177,6 +183,17 @@ class InputFileError(MassagerError):
         super().__init__(f"{path}: {problem}")
         self.path = str(path)
         self.problem = problem
+
+
+class ConfigError(MassagerError):
+    """A service configuration (`serve --config`, `web --config`) is wrong: every problem found, each as
+    FILE:LINE: field: message, so all of them can be fixed in one pass."""
+
+    kind: ClassVar[str] = "config"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 class OutputError(MassagerError):

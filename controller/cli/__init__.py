@@ -17,9 +17,12 @@ from controller.cli import (
     report_cmds,
     run_cmds,
     safety_cmds,
+    serve_cmds,
     sim_cmds,
+    web_cmds,
 )
 from controller.errors import (
+    ConfigError,
     DeviceFault,
     DeviceRejected,
     LinkError,
@@ -35,7 +38,7 @@ from controller.ui.text import PrintableFormatter, printable
 
 def exit_code_for(err: MassagerError) -> int:
     """The documented exit code for an expected error."""
-    if isinstance(err, ProgramError | ProgramErrors | OutputError):
+    if isinstance(err, ProgramError | ProgramErrors | ConfigError | OutputError):
         return exitcodes.BAD_INPUT
     if isinstance(err, LinkError | ProtocolError):
         return exitcodes.LINK
@@ -84,6 +87,7 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, handlers=[handler])
 
 
-for _module in (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds, conformance_cmds):
+for _module in (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds, conformance_cmds,
+                serve_cmds, web_cmds):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -32,3 +32,8 @@ def sim_profile_capabilities(profile: str) -> DeviceCapabilities:
         return link.handshake()
     finally:
         link.close()
+
+
+def sim_profiles() -> dict[str, DeviceCapabilities]:
+    """Every simulator profile's capabilities by name: the devices the web console authors against."""
+    return {profile: sim_profile_capabilities(profile) for profile in SIM_PROFILES}

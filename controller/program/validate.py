@@ -8,7 +8,7 @@ from pathlib import Path
 from controller.errors import ProgramError, ProgramErrors
 from controller.program.check import check_program
 from controller.program.library import PROGRAM_SUFFIXES
-from controller.program.loader import load_program_file
+from controller.program.loader import load_program_bytes, read_program_file
 from controller.timetext import format_duration
 from controller.userfiles import is_folder
 from controller.wire.capabilities import DeviceCapabilities
@@ -46,7 +46,18 @@ def validate_file(
 ) -> tuple[list[ProgramError], str]:
     """Every error in the program file at `path` (format, then compiling for each device), and a summary."""
     try:
-        loaded = load_program_file(path)
+        data = read_program_file(path)
+    except ProgramErrors as err:
+        return err.errors, ""
+    return validate_bytes(data, str(path), devices, session_limit_s)
+
+
+def validate_bytes(
+    data: bytes, file: str, devices: Sequence[DeviceCapabilities], session_limit_s: int
+) -> tuple[list[ProgramError], str]:
+    """`validate_file` for text not (yet) on disk, such as the web editor's, reported as `file`."""
+    try:
+        loaded = load_program_bytes(data, file)
     except ProgramErrors as err:
         return err.errors, ""
     errors = check_program(loaded, devices, session_limit_s=session_limit_s)

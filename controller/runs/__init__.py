@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from controller.runs.plan import (
         RunPlan,
         assess_run,
+        check_findings,
         check_run,
         make_session,
         prepare_timeline,
@@ -30,11 +31,12 @@ if TYPE_CHECKING:
 
 # Imported when first asked for, so `massagectl report` (runs/report.py) does not load the program and
 # safety layers that planning a run needs.
-_HOME = {"Controls": "controls", "RunPlan": "plan", "assess_run": "plan", "check_run": "plan",
-         "make_session": "plan", "prepare_timeline": "plan", "timeline_for": "plan", "Outcome": "player",
-         "Player": "player", "Snapshot": "player", "Session": "session", "State": "session"}
+_HOME = {"Controls": "controls", "RunPlan": "plan", "assess_run": "plan", "check_findings": "plan",
+         "check_run": "plan", "make_session": "plan", "prepare_timeline": "plan", "timeline_for": "plan",
+         "Outcome": "player", "Player": "player", "Snapshot": "player", "Session": "session",
+         "State": "session"}
 __all__ = ["Controls", "Outcome", "Player", "RunPlan", "Session", "Snapshot", "State", "assess_run",
-           "check_run", "make_session", "prepare_timeline", "timeline_for"]
+           "check_findings", "check_run", "make_session", "prepare_timeline", "timeline_for"]
 
 
 def __getattr__(name: str) -> Any:

@@ -32,6 +32,10 @@ class Controls:
     def intensity_down(self) -> None:
         self.post("intensity_down")
 
+    def set_offset(self, level: int) -> None:
+        """Set the user's intensity offset to `level`, clamped to what the +/- keys allow."""
+        self.post(f"set_offset {int(level)}")
+
     def skip(self) -> None:
         self.post("skip")
 
@@ -40,6 +44,10 @@ class Controls:
 
     def emergency_stop(self) -> None:
         self.post("emergency_stop")
+
+    def halt(self) -> None:
+        """Stop at once, as Ctrl-C does (a service shutting down): the session halts, without a ramp."""
+        self.post("halt")
 
     def take(self) -> list[str]:
         self.wake.clear()

@@ -13,7 +13,7 @@ from controller.program.check import compile_loaded
 from controller.program.check import program_meta as safety_meta
 from controller.program.loader import LoadedProgram
 from controller.runs.session import Session, State
-from controller.safety.assess import Assessment, Finding, assess
+from controller.safety.assess import Assessment, Finding, Level, assess
 from controller.safety.gate import PolicyGate
 from controller.safety.health import HealthProfile
 from controller.safety.limits import HARD_MAX_SESSION_S
@@ -22,6 +22,8 @@ from controller.safety.shaping import limit_timeline
 from controller.timeline import Timeline
 from controller.wire.capabilities import DeviceCapabilities
 from controller.wire.link import Link
+
+_IMPORTANCE = (Level.REFUSE, Level.CAUTION, Level.LIMIT, Level.INFO)
 
 
 @dataclass(frozen=True)
@@ -74,3 +76,11 @@ def timeline_for(plan: RunPlan, caps: DeviceCapabilities) -> tuple[Timeline, lis
     """
     timeline = compile_loaded(plan.loaded, caps, session_limit_s=HARD_MAX_SESSION_S)
     return limit_timeline(timeline, caps, plan.policy)
+
+
+def check_findings(plan: RunPlan, caps: DeviceCapabilities) -> list[Finding]:
+    """What `massagectl check` (and the web console's check) reports: the verdict's findings and what the
+    policy would change on `caps` (`timeline_for`, as a run does), refusals first, then cautions, limits
+    and notes, so the most important line is read first. ProgramErrors when it cannot run on `caps`."""
+    _, limited = timeline_for(plan, caps)
+    return sorted([*plan.assessment.findings, *limited], key=lambda f: _IMPORTANCE.index(f.level))

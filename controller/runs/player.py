@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 RAMP_RECHECK_S = 0.1       # how often a ramp the gate held back is requested again until it is reached
 STOP_GRACE_S = 1.0         # wait for EVENT STOPPED this long past the soft-stop ramp
 RECONNECT_RETRY_S = 0.5    # between attempts to reopen a lost port
-STEP_EPS_S = 1e-9          # float rounding of clock − origin at a step's start
+STEP_EPS_S = 1e-9          # float rounding of clock − origin at a step's start (and at the end)
+OFFSET_LIMIT = 9           # the user's intensity offset goes from -9 to +9 program levels
 _BUTTON_REQUESTS = {2: "toggle_pause", 3: "intensity_up", 4: "intensity_down"}  # §3.6 BUTTON arg
 
 
@@ -181,7 +182,7 @@ class Player:
         if now >= self._active_since + self.session_limit_s - self._active_s:
             self.on_note(f"session limit of {self.session_limit_s / 60:g} min reached: stopping")
             self._end_running(Outcome.SESSION_LIMIT, "stop")
-        elif now - self._origin >= self.timeline.total_s:
+        elif now - self._origin + STEP_EPS_S >= self.timeline.total_s:
             self._end_running(Outcome.COMPLETED, "finish")
         else:
             wanted = self.target()
@@ -258,6 +259,8 @@ class Player:
 
     def _handle_request(self, request: str) -> None:
         state = self.session.state
+        if request == "halt":
+            raise Interrupted("halt requested")
         if request == "toggle_pause":
             request = "resume" if state == State.PAUSED else "pause"
         try:
@@ -266,11 +269,16 @@ class Player:
             elif request in ("pause", "resume", "stop", "emergency_stop"):
                 self._transition(request)
             elif request in ("intensity_up", "intensity_down") and state in (State.RUNNING, State.PAUSED):
-                self.offset = max(-9, min(9, self.offset + (1 if request == "intensity_up" else -1)))
+                self._set_offset(self.offset + (1 if request == "intensity_up" else -1))
+            elif request.startswith("set_offset ") and state in (State.RUNNING, State.PAUSED):
+                self._set_offset(int(request.removeprefix("set_offset ")))
             elif request == "skip" and state in (State.RUNNING, State.PAUSED):
                 self._skip()
         except SessionError as err:
             self.on_note(str(err))
+
+    def _set_offset(self, level: int) -> None:
+        self.offset = max(-OFFSET_LIMIT, min(OFFSET_LIMIT, level))
 
     def _skip(self) -> None:
         pos = self.position()

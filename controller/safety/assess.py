@@ -93,6 +93,15 @@ class Assessment:
         """True when the program may not start as asked."""
         return self.needs_acknowledgement or any(f.level is Level.REFUSE for f in self.findings)
 
+    @property
+    def verdict(self) -> str:
+        """The one-line answer a user acts on (`massagectl check`, the web console's check)."""
+        if any(f.level is Level.REFUSE for f in self.findings):
+            return "refused: this program will not run for this profile, even with --acknowledge"
+        if self.needs_acknowledgement:
+            return "needs acknowledgement: read the cautions above, then run with --acknowledge"
+        return "may run" + (" (cautions acknowledged)" if self.acknowledged else "")
+
     def raise_if_refused(self) -> None:
         """Raises SafetyRefusal listing every reason, so `run` stops before sending anything."""
         if not self.refused:

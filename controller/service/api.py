@@ -56,7 +56,7 @@ class DeviceStatus:
     device_id: str
     name: str
     kind: str                      # "foot" or "chair": which map to draw
-    state: str                     # the session state (controller/session.py), or "disconnected"
+    state: str                     # the session state (controller/runs/session.py), or "disconnected"
     program_id: str
     program_name: str
     step: int
@@ -71,6 +71,9 @@ class DeviceStatus:
     note: str                      # the last note (a clamp, a skip, the session limit)
     remote_start: bool
     revision: int
+    started_by: str = ""           # origin of the running program's start ("local", "mqtt", "web"); "" idle
+    model: str = ""                # as the device reported it at its last handshake; "" before one
+    firmware: str = ""
 
     @property
     def remaining_s(self) -> float:
@@ -109,4 +112,8 @@ class Hub(Protocol):
 
     def programs(self) -> Sequence[tuple[str, str]]:
         """(program id, display name) of every program a start may name."""
+        ...
+
+    def refresh_programs(self) -> None:
+        """Read the program folders again if they changed (a program saved or edited); a start does too."""
         ...

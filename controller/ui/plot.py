@@ -6,6 +6,7 @@ starts fast. The Agg canvas is used directly: no pyplot, no global figure state,
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,18 @@ def plot_timeline(timeline: Timeline, caps: DeviceCapabilities, path: Path) -> N
     """Write a PNG or SVG picture of `timeline` to `path`; raises ValueError for another format."""
     if path.suffix.lower() not in PLOT_SUFFIXES:
         raise ValueError(f"{path}: can draw .png or .svg files, not {path.suffix or 'no suffix'!r}")
+    _figure(timeline, caps).savefig(path)
+
+
+def timeline_svg(timeline: Timeline, caps: DeviceCapabilities) -> str:
+    """The same picture as SVG text (for the web console); its text is drawn as paths, not markup."""
+    out = io.StringIO()
+    _figure(timeline, caps).savefig(out, format="svg")
+    return out.getvalue()
+
+
+def _figure(timeline: Timeline, caps: DeviceCapabilities) -> Any:
+    """The picture of `timeline` as a matplotlib Figure on an Agg canvas."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -31,7 +44,7 @@ def plot_timeline(timeline: Timeline, caps: DeviceCapabilities, path: Path) -> N
     mapper = _draw_commands(axes, timeline, caps, lanes)
     _draw_steps(axes, timeline, len(lanes))
     _decorate(axes, figure, timeline, lanes, mapper)
-    figure.savefig(path)
+    return figure
 
 
 def _lanes(timeline: Timeline, caps: DeviceCapabilities) -> list[str]:

@@ -55,26 +55,32 @@ def program_header(loaded: LoadedProgram, caps: DeviceCapabilities) -> Group:
     return Group(*lines)
 
 
+def timeline_columns(caps: DeviceCapabilities) -> tuple[str, ...]:
+    """The timeline table's column headings, with each device scale."""
+    return ("start", "duration", "step", "zones", "motion", f"intensity\n(0..{caps.intensity_max})",
+            f"speed\n(1..{caps.speed_max})", f"heat\n(0..{caps.heat_max})")
+
+
+def timeline_caption(timeline: Timeline) -> str:
+    return (f"total {format_duration(timeline.total_s)} ({timeline.total_s:g} s), "
+            f"{len(timeline.commands)} commands")
+
+
 def timeline_table(timeline: Timeline, caps: DeviceCapabilities) -> Table:
     """One row per command: when, how long, which step, and the zones' settings in device levels."""
-    table = Table(
-        "start", "duration", "step", "zones", "motion",
-        f"intensity\n(0..{caps.intensity_max})", f"speed\n(1..{caps.speed_max})",
-        f"heat\n(0..{caps.heat_max})",
-        title=literal(f"{timeline.program_name} on {timeline.device_model}"),
-        caption=f"total {format_duration(timeline.total_s)} ({timeline.total_s:g} s), "
-                f"{len(timeline.commands)} commands",
-    )
+    title = literal(f"{timeline.program_name} on {timeline.device_model}")
+    table = Table(*timeline_columns(caps), title=title, caption=timeline_caption(timeline))
     for command in timeline.commands:
-        table.add_row(*_row(command))
+        table.add_row(*(literal(cell) for cell in timeline_row(command)))
     return table
 
 
-def _row(command: Command) -> tuple[Text, ...]:
+def timeline_row(command: Command) -> tuple[str, ...]:
+    """One command as the table's cells, plain text (the terminal's table and the web console's)."""
     settings = command.settings
     motions = sorted({s.motion for s in settings})
     heated = [f"{s.heat} {s.zone}" for s in settings if s.heat]
-    return tuple(literal(cell) for cell in (
+    return (
         minutes_text(command.start_s),
         format_duration(command.duration_s),
         f"{command.step} {command.step_name}",
@@ -83,4 +89,4 @@ def _row(command: Command) -> tuple[Text, ...]:
         ", ".join(sorted({str(s.intensity) for s in settings})),
         ", ".join(sorted({str(s.speed) for s in settings})),
         ", ".join(heated) or "off",
-    ))
+    )
