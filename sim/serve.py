@@ -194,7 +194,8 @@ class ServeLoop:
                 future.set_exception(err)
 
     def _link_faults(self, now: float) -> None:
-        """FaultPlan disconnect_at, and the reconnect after reconnect_after_s."""
+        """FaultPlan disconnect_at, the reconnect after reconnect_after_s, and again every
+        disconnect_every_s after each reconnect."""
         if self._unplug_t is not None and now >= self._unplug_t:
             self._unplug_t = None
             self.disconnect()
@@ -203,6 +204,8 @@ class ServeLoop:
         if self._replug_t is not None and now >= self._replug_t:
             self._replug_t = None
             log.info("simulated device reconnected at %s", self._endpoint.reconnect())
+            every = self.device.faults.disconnect_every_s
+            self._unplug_t = None if every is None else now + every
 
     def _flush(self) -> None:
         """Write what the endpoint takes; keep the rest, bounded, for a slow reader."""

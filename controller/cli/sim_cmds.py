@@ -94,6 +94,8 @@ def _serve_until_signal(server: PtyServer | TcpServer, first_line: str) -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for frame faults.")
 @click.option("--disconnect-at", type=_SECONDS, help="Unplug after S seconds.")
 @click.option("--reconnect-after", type=_SECONDS, help="Plug back in S seconds after unplug.")
+@click.option("--disconnect-every", type=_SECONDS,
+              help="A flapping link: unplug again S seconds after each reconnect.")
 @click.option("--reset-at", type=_SECONDS, help="Device resets after S seconds.")
 @click.option("--overheat-at", type=_SECONDS, help="Heater runs away after S seconds.")
 @click.option("--stuck-zone", metavar="NAME", help="This zone's drive is faulty (NAK ZONE_STUCK).")
@@ -105,7 +107,7 @@ def _serve_until_signal(server: PtyServer | TcpServer, first_line: str) -> None:
 def sim_command(use_pty: bool, tcp: tuple[str, int] | None, profile: str, link: Path | None,
                 record: Path | None, drop: float, corrupt: float, duplicate: float,
                 delay: float, delay_ms: float, seed: int, disconnect_at: float | None,
-                reconnect_after: float | None, reset_at: float | None,
+                reconnect_after: float | None, disconnect_every: float | None, reset_at: float | None,
                 overheat_at: float | None, stuck_zone: str | None,
                 awol_at: float | None, defects: tuple[str, ...]) -> None:
     """Run a simulated massager until Ctrl-C; prints the port to open as the first line."""
@@ -121,7 +123,8 @@ def sim_command(use_pty: bool, tcp: tuple[str, int] | None, profile: str, link: 
     plan = FaultPlan(
         drop=drop, corrupt=corrupt, duplicate=duplicate, delay=delay, delay_s=delay_ms / 1000,
         seed=seed, disconnect_at=disconnect_at, reconnect_after_s=reconnect_after,
-        reset_at=reset_at, overheat_at=overheat_at, stuck_zone=stuck_zone, awol_at=awol_at,
+        disconnect_every_s=disconnect_every, reset_at=reset_at, overheat_at=overheat_at,
+        stuck_zone=stuck_zone, awol_at=awol_at,
     )
     if defects:
         from sim.defects import banner
