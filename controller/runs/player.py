@@ -15,8 +15,10 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from controller.errors import DeviceFault, LinkError, SessionError
+from controller.runs.budget import SessionBudget
 from controller.runs.controls import Controls
 from controller.runs.session import Session, State
+from controller.safety.limits import fit_device_cap
 from controller.timeline import Command, Timeline, ZoneSetting
 from controller.wire.protocol import Event, EventCode
 from controller.wire.timing import KEEPALIVE_S, LEASE_RENEW_S, STATUS_EVERY_HEATED_S, STATUS_EVERY_S
@@ -79,8 +81,7 @@ class Player:
         self._seen = session.state   # the session's state as this loop last followed it
         self._origin = 0.0           # clock time at program position 0 while running
         self._held_at = 0.0          # program position while not running
-        self._active_s = 0.0         # running time so far, for the session limit
-        self._active_since = 0.0
+        self.budget = SessionBudget(session_limit_s)  # fitted to the device's own cap once it answers
         self._stop_by = 0.0
         self._ending: Outcome | None = None
 
@@ -144,6 +145,10 @@ class Player:
         if s.state != State.READY:
             self.outcome = Outcome.FAULT
             return
+        caps = s.capabilities
+        if caps is not None:
+            self.budget.limit_s = fit_device_cap(self.session_limit_s, caps.max_session_s)
+            self.budget.device_cap_s = caps.max_session_s or self.budget.device_cap_s
         self._transition("start")
 
     def _step(self) -> None:
@@ -175,9 +180,8 @@ class Player:
     def _tick_running(self) -> None:
         now = self.clock.now()
         s = self.session
-        if now >= self._active_since + self.session_limit_s - self._active_s:
-            self.on_note(f"session limit of {self.session_limit_s / 60:g} min reached: stopping")
-            self._end_running(Outcome.SESSION_LIMIT, "stop")
+        if self._at_limit(now):
+            self._end_for_limit(now)
         elif now - self._origin >= self.timeline.total_s:
             self._end_running(Outcome.COMPLETED, "finish")
         else:
@@ -192,6 +196,8 @@ class Player:
         s = self.session
         if state == State.STOPPING and now >= self._stop_by:
             s.confirm_stopped()
+        elif state == State.PAUSED and now >= self.budget.device_deadline():
+            self._end_for_limit(now)
         elif now >= s.last_tx + KEEPALIVE_S:
             s.keep_alive()
         else:
@@ -205,32 +211,61 @@ class Player:
             k = self.index_at(now - self._origin)
             nxt = self.commands[k + 1].start_s if k + 1 < len(self.commands) else self.timeline.total_s
             deadlines += [self._origin + nxt, s.link_last_set + LEASE_RENEW_S,
-                          self._active_since + self.session_limit_s - self._active_s]
+                          now + self.budget.left(now) - s.soft_stop_ms / 1000, self.budget.device_deadline()]
             if self.target() != s.sent:
                 deadlines.append(now + RAMP_RECHECK_S)
         elif s.state == State.STOPPING:
             deadlines.append(self._stop_by)
+        elif s.state == State.PAUSED:
+            deadlines.append(self.budget.device_deadline())
         return max(now, min(deadlines))
 
     def _status_every_s(self) -> float:
         """Temperature matters while heating; otherwise STATUS only confirms the device's state."""
         return STATUS_EVERY_HEATED_S if any(z.heat for z in self.session.sent) else STATUS_EVERY_S
 
+    # --- the session limit (controller/runs/budget.py) -----------------------------------------
+
+    def _at_limit(self, now: float) -> bool:
+        """One soft-stop ramp before the limit, or the device's own cap is near."""
+        ramp_s = self.session.soft_stop_ms / 1000
+        return self.budget.left(now) <= ramp_s or now >= self.budget.device_deadline()
+
+    def _end_for_limit(self, now: float) -> None:
+        """A soft stop that ends by the limit: its ramp is cut to the actuation time that is left."""
+        left = self.budget.left(now)
+        if left <= self.session.soft_stop_ms / 1000:
+            self.on_note(f"session limit of {self.budget.limit_s / 60:g} min reached: stopping")
+        else:
+            self.on_note("the device's own session cap is near: stopping")
+        ramp_s = max(0.0, min(left, self.session.soft_stop_ms / 1000))
+        self._end_running(Outcome.SESSION_LIMIT, "stop", int(ramp_s * 1000))
+
+    def _afterwards_s(self, state: str) -> float:
+        """How long the device may run on its own after the host stopped running it for `state`."""
+        if state == State.STOPPING:
+            return self.session.stop_ramp_ms / 1000
+        caps = self.session.capabilities
+        if state == State.FAULT and caps is not None:  # the link may be gone: its watchdog stops it
+            return caps.watchdog_ms / 1000
+        return 0.0
+
     # --- following the session ----------------------------------------------------------------
 
     def _follow(self) -> None:
         """Keep the program clock in step with whatever the session's state became since last looked."""
+        if self.session.sent:  # the device's own session began with the first SET that put a zone on
+            self.budget.device_started(self.session.link_last_set)
         state = self.session.state
         if state == self._seen:
             return
         now = self.clock.now()
         if self._seen == State.RUNNING:
             self._held_at = now - self._origin
-            if state != State.FAULT:  # as before: running time up to a fault is not added
-                self._active_s += now - self._active_since
+            self.budget.halt(now, self._afterwards_s(state))
         if state == State.RUNNING:
             self._origin = now - self._held_at
-            self._active_since = now
+            self.budget.run(now)
         if state == State.STOPPING:
             self._stop_by = now + self.session.stop_ramp_ms / 1000 + STOP_GRACE_S
         self._seen = state
@@ -238,18 +273,18 @@ class Player:
             self.on_note(f"fault: {self.session.error} (at {self._held_at:.1f} s, step "
                          f"{self.snapshot().step})")
 
-    def _transition(self, trigger: str) -> None:
+    def _transition(self, trigger: str, *args: int) -> None:
         """Fire `trigger`; entering running applies what the program asks for at the held position."""
         self._follow()
         if trigger in ("start", "resume"):
             self.session.fire(trigger, self._target_at(self._held_at))
         else:
-            self.session.fire(trigger)
+            self.session.fire(trigger, *args)
         self._follow()
 
-    def _end_running(self, outcome: Outcome, trigger: str) -> None:
+    def _end_running(self, outcome: Outcome, trigger: str, *args: int) -> None:
         self._ending = outcome
-        self._transition(trigger)
+        self._transition(trigger, *args)
 
     # --- requests and events ------------------------------------------------------------------
 
@@ -339,10 +374,15 @@ class Player:
             s.fault(DeviceFault("the device restarted while disconnected; not resuming on its own", "reset"))
             self.outcome = Outcome.FAULT
             return False
-        k = self.index_at(self._held_at)
-        step = self.commands[k].step if self.commands else 0
-        self._held_at = next((c.start_s for c in self.commands if c.step == step), self._held_at)
-        self.on_note(f"reconnected: resuming step {step} at {self._held_at:.0f} s, ramping up")
+        self.budget.new_device_session()  # the HELLO restarted the device's own cap
+        left = self.budget.left(self.clock.now())
+        if left <= 0:
+            self.on_note("reconnected, but the session limit was reached: not resuming")
+            self.outcome = Outcome.SESSION_LIMIT
+            return True
+        step = self.commands[self.index_at(self._held_at)].step if self.commands else 0
+        self.on_note(f"reconnected: resuming step {step} where it was cut, at {self._held_at:.0f} s "
+                     f"({left:.0f} s of the session left), ramping up")
         self._transition("start")
         return True
 

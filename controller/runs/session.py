@@ -146,7 +146,8 @@ class Session:
     def fire(self, trigger: str, *args: Any) -> None:
         """Run a named trigger; an illegal one raises SessionError and changes nothing.
 
-        `start` and `resume` take the settings to apply on entering running (the program's, now).
+        `start` and `resume` take the settings to apply on entering running (the program's, now); `stop`
+        may take a soft-stop ramp in ms shorter than the session's.
         """
         if trigger not in TRIGGERS:
             raise SessionError(f"no such session request {trigger!r}")
@@ -190,7 +191,9 @@ class Session:
     def on_enter_paused(self) -> None:
         self.apply(())
 
-    def on_enter_stopping(self) -> None:
+    def on_enter_stopping(self, ramp_ms: int | None = None) -> None:
+        if ramp_ms is not None:  # `stop` may carry a shorter ramp (one that ends by the session limit)
+            self.stop_ramp_ms = min(ramp_ms, self.soft_stop_ms)
         self._device_io(lambda: self._require_link().soft_stop(self.stop_ramp_ms))
 
     def on_exit_stopping(self) -> None:
