@@ -112,8 +112,11 @@ class ServeLoop:
         self._poke()
         return future.result(timeout=CONTROL_TIMEOUT_S)  # type: ignore[return-value]
 
-    def stop(self) -> None:
-        """End the loop, close the endpoint and the record file."""
+    def stop(self, *, power_off: bool = False) -> None:
+        """End the loop, close the endpoint and the record file; `power_off` turns every actuator off
+        first (recorded), as when the simulator process exits."""
+        if power_off and self._thread.is_alive():
+            self.call(lambda: self.device.power_off(self._clock.now()))
         self._stopping = True
         self._poke()
         self._thread.join(timeout=CONTROL_TIMEOUT_S)

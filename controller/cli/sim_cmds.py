@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import signal
+import contextlib
+import os
+import select
 import sys
-import threading
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from controller.cli.options import profile_option
+from controller.cli.signals import stop_signals
 
 if TYPE_CHECKING:
     from sim.pty_server import PtyServer
@@ -56,22 +58,28 @@ def _check_defects(ctx: click.Context, param: click.Parameter, value: tuple[str,
 
 
 def _serve_until_signal(server: PtyServer | TcpServer, first_line: str) -> None:
-    """Print where to connect, then serve until SIGINT or SIGTERM and stop cleanly."""
-    stop = threading.Event()
+    """Print where to connect, then serve until a stop signal (controller/cli/signals.py); then turn the
+    simulated device off, as a device losing power does, and stop."""
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    received: list[int] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        received.append(signum)
+        with contextlib.suppress(BlockingIOError):  # a full pipe already wakes the loop below
+            os.write(wake_w, b"\0")
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        click.echo(first_line)
-        sys.stdout.flush()
-        while not stop.wait(1.0):  # the handler sets it; the timeout only bounds a missed wake
-            pass
+        with stop_signals(on_signal):
+            click.echo(first_line)
+            sys.stdout.flush()
+            while not received:
+                select.select([wake_r], [], [])
+            server.stop(power_off=True)
     finally:
-        server.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        server.stop()  # after an error: still close the port and the record
+        os.close(wake_r)
+        os.close(wake_w)
 
 
 @click.command("sim")

@@ -41,6 +41,12 @@ class Controls:
     def emergency_stop(self) -> None:
         self.post("emergency_stop")
 
+    def interrupt(self) -> None:
+        """From a signal handler: stop now, as Ctrl-C does. Lock-free (a deque append, no Event.set: the
+        handler may run inside the wait of the very thread it interrupts), so the loop sees it when its
+        present wait ends, within one keep-alive period."""
+        self._queue.append("interrupt")
+
     def take(self) -> list[str]:
         self.wake.clear()
         items = []

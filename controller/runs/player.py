@@ -40,7 +40,8 @@ class Outcome(StrEnum):
 
 
 class Interrupted(Exception):
-    """Raised in the playing thread by a signal handler (SIGTERM); treated like Ctrl-C."""
+    """A stop signal (controller/cli/signals.py): raised by its handler before the player plays, and by the
+    player itself for Controls.interrupt while it plays; ends the run as a stop by the user."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +293,8 @@ class Player:
         state = self.session.state
         if request == "toggle_pause":
             request = "resume" if state == State.PAUSED else "pause"
+        if request == "interrupt":
+            raise Interrupted("a stop signal")
         try:
             if request == "stop" and self.session.may("stop"):
                 self._end_running(Outcome.STOPPED, "stop")
