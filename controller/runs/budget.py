@@ -56,6 +56,18 @@ class SessionBudget:
         """A HELLO ended the device's session (a reconnect): its cap starts again at the next SET."""
         self.device_since = None
 
+    def due(self, now: float, ramp_ms: int) -> str | None:
+        """Why the session must end now, with a soft stop of `ramp_ms` that ends by the limit; else None."""
+        if self.left(now) <= ramp_ms / 1000:
+            return f"session limit of {self.limit_s / 60:g} min reached"
+        if now >= self.device_deadline():
+            return "the device's own session cap is near"
+        return None
+
+    def final_ramp_ms(self, now: float, ramp_ms: int) -> int:
+        """The last soft stop's ramp: `ramp_ms`, cut to the actuation time that is left."""
+        return int(max(0.0, min(self.left(now) * 1000, ramp_ms)))
+
     def device_deadline(self) -> float:
         """When the host must end the session, so the device's own cap never fires (inf: no session)."""
         if self.device_since is None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import bisect
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
 from controller.errors import DeviceFault, LinkError, SessionError
 from controller.runs.budget import SessionBudget
 from controller.runs.controls import Controls
+from controller.runs.offset import nudged, with_offset
 from controller.runs.session import Session, State
 from controller.safety.limits import fit_device_cap
 from controller.timeline import Command, Timeline, ZoneSetting
@@ -107,11 +108,7 @@ class Player:
 
     def _with_offset(self, settings: tuple[ZoneSetting, ...]) -> tuple[ZoneSetting, ...]:
         caps = self.session.capabilities
-        if not self.offset or caps is None:
-            return settings
-        step = round(self.offset * caps.intensity_max / 10) or (1 if self.offset > 0 else -1)
-        return tuple(replace(s, intensity=max(1, min(caps.intensity_max, s.intensity + step)))
-                     if s.intensity > 0 else s for s in settings)
+        return settings if caps is None else with_offset(settings, self.offset, caps.intensity_max)
 
     def snapshot(self) -> Snapshot:
         pos = self.position()
@@ -181,25 +178,26 @@ class Player:
     def _tick_running(self) -> None:
         now = self.clock.now()
         s = self.session
-        if self._at_limit(now):
-            self._end_for_limit(now)
-        elif now - self._origin >= self.timeline.total_s:
+        if self._limit_reached(now):
+            return
+        if now - self._origin >= self.timeline.total_s:
             self._end_running(Outcome.COMPLETED, "finish")
-        else:
-            wanted = self.target()
-            if wanted != s.sent or now >= s.link_last_set + LEASE_RENEW_S:
-                s.apply(wanted)
-            elif now >= s.last_tx + KEEPALIVE_S:
-                s.keep_alive()
+            return
+        wanted = self.target()
+        if wanted != s.sent or now >= s.link_last_set + LEASE_RENEW_S:
+            s.apply(wanted)
+        elif now >= s.last_tx + KEEPALIVE_S:
+            s.keep_alive()
 
     def _tick_idle(self, state: str) -> None:
         now = self.clock.now()
         s = self.session
         if state == State.STOPPING and now >= self._stop_by:
             s.confirm_stopped()
-        elif state == State.PAUSED and now >= self.budget.device_deadline():
-            self._end_for_limit(now)
-        elif now >= s.last_tx + KEEPALIVE_S:
+            return
+        if state == State.PAUSED and self._limit_reached(now):
+            return
+        if now >= s.last_tx + KEEPALIVE_S:
             s.keep_alive()
         else:
             s.poll_events()
@@ -227,20 +225,14 @@ class Player:
 
     # --- the session limit (controller/runs/budget.py) -----------------------------------------
 
-    def _at_limit(self, now: float) -> bool:
-        """One soft-stop ramp before the limit, or the device's own cap is near."""
-        ramp_s = self.session.soft_stop_ms / 1000
-        return self.budget.left(now) <= ramp_s or now >= self.budget.device_deadline()
-
-    def _end_for_limit(self, now: float) -> None:
-        """A soft stop that ends by the limit: its ramp is cut to the actuation time that is left."""
-        left = self.budget.left(now)
-        if left <= self.session.soft_stop_ms / 1000:
-            self.on_note(f"session limit of {self.budget.limit_s / 60:g} min reached: stopping")
-        else:
-            self.on_note("the device's own session cap is near: stopping")
-        ramp_s = max(0.0, min(left, self.session.soft_stop_ms / 1000))
-        self._end_running(Outcome.SESSION_LIMIT, "stop", int(ramp_s * 1000))
+    def _limit_reached(self, now: float) -> bool:
+        """At the limit (less one soft-stop ramp) or near the device's cap: a soft stop that ends by it."""
+        why = self.budget.due(now, self.session.soft_stop_ms)
+        if why is not None:
+            self.on_note(f"{why}: stopping")
+            ramp_ms = self.budget.final_ramp_ms(now, self.session.soft_stop_ms)
+            self._end_running(Outcome.SESSION_LIMIT, "stop", ramp_ms)
+        return why is not None
 
     def _afterwards_s(self, state: str) -> float:
         """How long the device may run on its own after the host stopped running it for `state`."""
@@ -301,11 +293,22 @@ class Player:
             elif request in ("pause", "resume", "stop", "emergency_stop"):
                 self._transition(request)
             elif request in ("intensity_up", "intensity_down") and state in (State.RUNNING, State.PAUSED):
-                self.offset = max(-9, min(9, self.offset + (1 if request == "intensity_up" else -1)))
+                self._nudge(1 if request == "intensity_up" else -1)
             elif request == "skip" and state in (State.RUNNING, State.PAUSED):
                 self._skip()
         except SessionError as err:
             self.on_note(str(err))
+
+    def _nudge(self, direction: int) -> None:
+        """`+` / `-`: the next offset that changes what the limits let the device hold (runs/offset.py)."""
+        caps, pos = self.session.capabilities, self.position()
+        if caps is None or not self.commands or pos >= self.timeline.total_s:
+            return
+        settings = self.commands[self.index_at(pos)].settings
+        offset = nudged(self.offset, direction, settings, caps.intensity_max, self.session.ceiling)
+        if offset == self.offset:
+            self.on_note("intensity at its " + ("limit" if direction > 0 else "lowest"))
+        self.offset = offset
 
     def _skip(self) -> None:
         pos = self.position()

@@ -16,8 +16,10 @@ a best-effort ESTOP. A device operation that fails (`apply`, `keep_alive`, `poll
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -234,6 +236,15 @@ class Session:
             self.sent_changed_at = now
         self.sent = active
         return active
+
+    def ceiling(self, setting: ZoneSetting) -> int:
+        """The highest intensity the gate lets `setting`'s zone hold now, ramps aside (0: none at all)."""
+        caps = self.capabilities
+        if caps is None:
+            return 0
+        top = (replace(setting, intensity=caps.intensity_max),)
+        held = self.gate(caps, top, top, math.inf, self.temperature_c)
+        return max((s.intensity for s in held if s.zone_id == setting.zone_id), default=0)
 
     def keep_alive(self) -> None:
         """A HEARTBEAT, so the device's watchdog knows the host is there (§6.1)."""
