@@ -96,22 +96,20 @@ class SignalStop:
 
 
 def plan_for(program: str, *, dirs: tuple[Path, ...], profile_file: Path | None, acknowledge: bool,
-             session_limit: float | None, max_intensity: int | None) -> tuple[RunPlan, HealthProfile | None]:
-    """The program, the user's health profile and the safety verdict, as `run` and `check` both read them.
-
-    `session_limit` is in minutes, as the option gives it.
-    """
+             session_limit_s: float | None,
+             max_intensity: int | None) -> tuple[RunPlan, HealthProfile | None]:
+    """The program, the user's health profile and the safety verdict, as `run` and `check` both read them."""
     loaded = resolve_program(program, program_folders(list(dirs)))
     health = load_profile(profile_file)
     plan = assess_run(loaded, health, acknowledged=acknowledge,
-                      session_limit_s=session_limit * 60 if session_limit else None,
+                      session_limit_s=session_limit_s,
                       max_intensity=max_intensity)
     return plan, health
 
 
 def run_program(program: str, *, port: str | None, profile: str, factor: float | None, log_path: Path | None,
                 no_log: bool, reconnect: bool, profile_file: Path | None, acknowledge: bool,
-                session_limit: float | None, max_intensity: int | None, dirs: tuple[Path, ...]) -> int:
+                session_limit_s: float | None, max_intensity: int | None, dirs: tuple[Path, ...]) -> int:
     """Run one program; returns the exit code that says how the session ended.
 
     Every stop signal (controller/cli/signals.py) is handled from here on, whatever the process inherited.
@@ -120,7 +118,7 @@ def run_program(program: str, *, port: str | None, profile: str, factor: float |
     with stop_signals(on_signal):
         try:
             plan, _ = plan_for(program, dirs=dirs, profile_file=profile_file, acknowledge=acknowledge,
-                               session_limit=session_limit, max_intensity=max_intensity)
+                               session_limit_s=session_limit_s, max_intensity=max_intensity)
             plan.assessment.raise_if_refused()
         except Interrupted:  # nothing was opened yet
             return exitcodes.STOPPED_BY_USER
