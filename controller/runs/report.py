@@ -127,12 +127,21 @@ def load_report(path: Path, session: int | None = None) -> Report:
 
 
 def split_sessions(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """One list per session: each `session` record starts one, as when a log file is appended to."""
+    """One list per session, as when a log file is appended to by several runs.
+
+    A run logs its handshake before its `session` record, so a session runs from the first record after the
+    previous session's `end`; a second `session` record before any `end` (a run cut short) starts one too.
+    """
     chunks: list[list[dict[str, Any]]] = []
+    has_session = ended = False
     for record in records:
-        if record["kind"] == "session" or not chunks:
+        kind = record["kind"]
+        if not chunks or ended or (kind == "session" and has_session):
             chunks.append([])
+            has_session = False
         chunks[-1].append(record)
+        has_session |= kind == "session"
+        ended = kind == "end"
     return chunks
 
 
