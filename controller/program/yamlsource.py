@@ -2,12 +2,16 @@
 
 Only plain YAML is accepted: the event stream is checked before any node is built, so tags (such as
 `!!python/object`), anchors and aliases (the "billion laughs" bomb) and deep nesting are refused without
-constructing anything. Scalars are then typed exactly as `yaml.safe_load` types them (SafeLoader).
+constructing anything. Scalars are then typed as `yaml.safe_load` types them (SafeLoader), except where
+YAML 1.1 reads a plain value as something a person would not mean: only `true` and `false` are booleans
+(`on`, `off`, `yes`, `no` stay words, so `heat: off` means off), and a base-60 number (`1:30`, which YAML
+1.1 reads as 90) or an octal-looking one (`010`, read as 8) is an error that says how to write it.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +25,9 @@ Path = tuple[str | int, ...]
 MAX_NESTING = 8          # RELIABILITY 24: nesting > 8 is rejected before building anything
 MAX_EVENTS = 50_000      # far above any 64 KiB program; bounds the work a hostile file can cause
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +125,19 @@ def _event_problem(event: yaml.Event, depth: int, documents: int, count: int) ->
     return None
 
 
+def _surprising_number(node: yaml.Node, value: Any) -> str:
+    """What is wrong with a plain number YAML 1.1 reads other than a person means, or ""."""
+    text = str(node.value)
+    if node.tag not in _NUMBER_TAGS or getattr(node, "style", None):
+        return ""
+    if ":" in text:
+        return f"a base-60 number in YAML ({value:g}); write a duration like 1m30s, or quote it"
+    if _OCTAL.fullmatch(text):
+        digits = text.lstrip("+-").lstrip("0_") or "0"
+        return f"an octal number in YAML ({value}); write {digits} without the leading 0, or quote it"
+    return ""
+
+
 class _Builder:
     """Turns composed nodes into plain data, recording lines and collecting every problem."""
 
@@ -156,7 +176,7 @@ class _Builder:
         if node.tag == _MERGE_TAG:
             self._error(node, "YAML merge keys (<<) are not allowed in program files")
             return None
-        key = self.loader.construct_object(node) if isinstance(node, yaml.ScalarNode) else None
+        key = self._plain(node) if isinstance(node, yaml.ScalarNode) else None
         if not isinstance(key, str):
             shown = repr(key) if isinstance(node, yaml.ScalarNode) else "a list or mapping"
             self._error(node, f"keys must be plain names, not {shown}")
@@ -164,12 +184,22 @@ class _Builder:
         return key
 
     def _scalar(self, node: yaml.Node, path: Path) -> Any:
-        value = self.loader.construct_object(node)
+        value = self._plain(node)
+        key = next((p for p in reversed(path) if isinstance(p, str)), "value")
         if isinstance(value, float) and not math.isfinite(value):
-            key = next((p for p in reversed(path) if isinstance(p, str)), "value")
             self._error(node, f"{key}: {node.value!r} is not a finite number")
             return None
+        problem = _surprising_number(node, value)
+        if problem:
+            self._error(node, f"{key}: {node.value} is {problem}")
+            return None
         return value
+
+    def _plain(self, node: yaml.Node) -> Any:
+        """The scalar's value; a YAML 1.1 boolean other than true/false is the word as written."""
+        if node.tag == _BOOL_TAG and str(node.value).lower() not in ("true", "false"):
+            return node.value
+        return self.loader.construct_object(node)
 
     def _error(self, node: yaml.Node, message: str) -> None:
         self.errors.append(ProgramError(message, file=self.file, line=node.start_mark.line + 1))
