@@ -11,13 +11,12 @@ from __future__ import annotations
 import bisect
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import StrEnum
 
 from controller.errors import DeviceFault, LinkError, SessionError
 from controller.runs.budget import SessionBudget
 from controller.runs.controls import Controls
 from controller.runs.offset import nudged, with_offset
+from controller.runs.outcome import Interrupted, Outcome, Snapshot
 from controller.runs.session import Session, State
 from controller.safety.limits import fit_device_cap
 from controller.timeline import Command, Timeline, ZoneSetting
@@ -30,34 +29,6 @@ RAMP_RECHECK_S = 0.1       # how often a ramp the gate held back is requested ag
 STOP_GRACE_S = 1.0         # wait for EVENT STOPPED this long past the soft-stop ramp
 RECONNECT_RETRY_S = 0.5    # between attempts to reopen a lost port
 _BUTTON_REQUESTS = {2: "toggle_pause", 3: "intensity_up", 4: "intensity_down"}  # §3.6 BUTTON arg
-
-
-class Outcome(StrEnum):
-    COMPLETED = "completed"
-    SESSION_LIMIT = "session_limit"
-    STOPPED = "stopped"
-    FAULT = "fault"
-    EMERGENCY_STOP = "emergency_stop"
-
-
-class Interrupted(Exception):
-    """A stop signal (controller/cli/signals.py): raised by its handler before the player plays, and by the
-    player itself for Controls.interrupt while it plays; ends the run as a stop by the user."""
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """What a front end shows: where the program is and what the device holds."""
-
-    state: str
-    step: int
-    step_name: str
-    next_step_name: str
-    position_s: float
-    total_s: float
-    offset: int
-    settings: tuple[ZoneSetting, ...]
-    temperature_c: float | None
 
 
 class Player:
@@ -90,9 +61,13 @@ class Player:
     # --- position -----------------------------------------------------------------------------
 
     def position(self) -> float:
-        if self._seen == State.RUNNING:
-            return self.clock.now() - self._origin
-        return self._held_at
+        return self._position_at(self.clock.now()) if self._seen == State.RUNNING else self._held_at
+
+    def _position_at(self, now: float) -> float:
+        """The position at clock time `now` while running, to the nanosecond: float rounding must never
+        leave it a hair before a step's start when the clock stands at that step's deadline (origin +
+        start), or a virtual clock would stand still there for ever."""
+        return round(now - self._origin, 9)
 
     def index_at(self, position_s: float) -> int:
         return max(0, bisect.bisect_right(self._starts, position_s) - 1)
@@ -180,7 +155,7 @@ class Player:
         s = self.session
         if self._limit_reached(now):
             return
-        if now - self._origin >= self.timeline.total_s:
+        if self._position_at(now) >= self.timeline.total_s:
             self._end_running(Outcome.COMPLETED, "finish")
             return
         wanted = self.target()
@@ -207,7 +182,7 @@ class Player:
         s = self.session
         deadlines = [s.last_tx + KEEPALIVE_S, s.last_status + self._status_every_s()]
         if s.state == State.RUNNING:
-            k = self.index_at(now - self._origin)
+            k = self.index_at(self._position_at(now))
             nxt = self.commands[k + 1].start_s if k + 1 < len(self.commands) else self.timeline.total_s
             deadlines += [self._origin + nxt, s.link_last_set + LEASE_RENEW_S,
                           now + self.budget.left(now) - s.soft_stop_ms / 1000, self.budget.device_deadline()]
@@ -235,13 +210,12 @@ class Player:
         return why is not None
 
     def _afterwards_s(self, state: str) -> float:
-        """How long the device may run on its own after the host stopped running it for `state`."""
-        if state == State.STOPPING:
-            return self.session.stop_ramp_ms / 1000
+        """How long the device may go on alone after running: a stop's ramp, or after a fault (the link
+        may be gone) until its watchdog trips."""
         caps = self.session.capabilities
-        if state == State.FAULT and caps is not None:  # the link may be gone: its watchdog stops it
+        if state == State.FAULT and caps is not None:
             return caps.watchdog_ms / 1000
-        return 0.0
+        return self.session.stop_ramp_ms / 1000 if state == State.STOPPING else 0.0
 
     # --- following the session ----------------------------------------------------------------
 
@@ -254,7 +228,7 @@ class Player:
             return
         now = self.clock.now()
         if self._seen == State.RUNNING:
-            self._held_at = now - self._origin
+            self._held_at = self._position_at(now)
             self.budget.halt(now, self._afterwards_s(state))
         if state == State.RUNNING:
             self._origin = now - self._held_at

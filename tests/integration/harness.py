@@ -21,6 +21,7 @@ from sim.records import TimelineEntry
 
 ZoneState = tuple[str, int, int, int]  # motion, intensity, speed, heat
 GIVE_UP_S = 3600.0  # virtual seconds: a run still going then is a bug, ended by an emergency stop
+STILL_TICKS = 10_000  # ticks in a row at one virtual instant: the player is spinning, also a bug
 
 
 def state_at(timeline: list[TimelineEntry], t: float) -> dict[int, ZoneState]:
@@ -100,11 +101,16 @@ def prepare(program: str = "circulation-warmup", *, profile: str = "foot", fault
     timeline, _ = prepare_timeline(session, plan)
     run_holder: list[Run] = []
 
+    still = [0.0, 0]  # the clock time of the last tick, and how many ticks in a row saw it
+
     def tick(snap: Snapshot) -> None:
         run = run_holder[0]
-        if run.clock.now() > GIVE_UP_S and not run.gave_up:  # a bug that never ends
+        still[1] = still[1] + 1 if run.clock.now() == still[0] else 0
+        still[0] = run.clock.now()
+        stuck = still[1] > STILL_TICKS and "the virtual clock stood still"
+        if (stuck or run.clock.now() > GIVE_UP_S) and not run.gave_up:  # a bug that never ends
             run.gave_up = True
-            run.notes.append(f"the test gave up after {GIVE_UP_S:g} s of virtual time")
+            run.notes.append(f"the test gave up: {stuck or f'{GIVE_UP_S:g} s of virtual time passed'}")
             run.player.controls.emergency_stop()
         if on_tick is not None:
             on_tick(run, snap)

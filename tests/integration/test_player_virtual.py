@@ -86,8 +86,9 @@ def test_skip_jumps_to_the_next_step() -> None:
     first_step = run.timeline.commands[0].step
     second = next(c for c in run.timeline.commands if c.step != first_step)
     skipped_at = next(a.t for a in run.device.applied if a.t >= run.origin + 10)
-    assert state_at(run.device.timeline, skipped_at) == expected(second) or run.notes
-    assert any("skipped" in n for n in run.notes)
+    assert state_at(run.device.timeline, run.origin + 10 - 1e-3) == expected(run.player.commands[1])
+    assert state_at(run.device.timeline, skipped_at) == expected(second)  # the next step's first command
+    assert any("skipped to 90 s" in n for n in run.notes)
     assert soft_stop_started(run) < run.origin + run.timeline.total_s - 1
 
 
