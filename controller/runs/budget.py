@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from controller.safety.limits import DEVICE_CAP_MARGIN_S
 
+EPS_S = 1e-9  # a deadline this close is due: float rounding must not leave a virtual clock standing before it
+
 
 @dataclass
 class SessionBudget:
@@ -58,9 +60,9 @@ class SessionBudget:
 
     def due(self, now: float, ramp_ms: int) -> str | None:
         """Why the session must end now, with a soft stop of `ramp_ms` that ends by the limit; else None."""
-        if self.left(now) <= ramp_ms / 1000:
+        if self.left(now) <= ramp_ms / 1000 + EPS_S:
             return f"session limit of {self.limit_s / 60:g} min reached"
-        if now >= self.device_deadline():
+        if now >= self.device_deadline() - EPS_S:
             return "the device's own session cap is near"
         return None
 

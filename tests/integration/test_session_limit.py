@@ -150,3 +150,13 @@ def test_a_long_pause_never_lets_the_devices_own_cap_fire() -> None:
     assert not _device_stopped_itself(run)
     assert any("device's own session cap" in n for n in run.notes)
     assert run.clock.now() < run.origin + 1800
+
+
+def test_a_limit_a_float_rounding_away_is_due() -> None:
+    """left = 3.0000000000000036 s against a 3 s ramp: now + left - ramp rounds to now, so it must be due."""
+    from controller.runs.budget import SessionBudget
+
+    budget = SessionBudget(limit_s=30.0, used_s=24.800000000000022, running_since=29.000000000000014)
+    now = 31.19999999999999
+    assert now + budget.left(now) - 3.0 == now  # the deadline the player computes: no later than now
+    assert budget.due(now, 3000) is not None
