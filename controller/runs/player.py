@@ -57,6 +57,7 @@ class Player:
         self.budget = SessionBudget(session_limit_s)  # fitted to the device's own cap once it answers
         self._stop_by = 0.0
         self._ending: Outcome | None = None
+        self._paused_at_fault = False  # a reconnect then comes back paused, not playing
 
     # --- position -----------------------------------------------------------------------------
 
@@ -97,11 +98,15 @@ class Player:
     # --- the loop -----------------------------------------------------------------------------
 
     def run(self) -> Outcome:
-        """Connect if needed, play to the end, and always leave the device stopped."""
+        """Connect if needed, play to the end, and always leave the device stopped.
+
+        `begin` once, then `step` until there is an outcome, halting the device on any exception. A caller
+        on a virtual clock may drive `begin` and `step` itself (tests that act between steps).
+        """
         try:
-            self._begin()
+            self.begin()
             while self.outcome is None:
-                self._step()
+                self.step()
         except (KeyboardInterrupt, Interrupted):
             self.on_note("interrupted: stopping the device")
             self._halt()
@@ -111,7 +116,8 @@ class Player:
             raise
         return self.outcome
 
-    def _begin(self) -> None:
+    def begin(self) -> None:
+        """Connect if needed and start playing (or set the outcome: a fault)."""
         s = self.session
         if s.state == State.DISCONNECTED:
             s.fire("connect")
@@ -124,7 +130,8 @@ class Player:
             self.budget.device_cap_s = caps.max_session_s or self.budget.device_cap_s
         self._transition("start")
 
-    def _step(self) -> None:
+    def step(self) -> None:
+        """One round: requests, events, what is due; then wait until the next deadline or a request."""
         for request in self.controls.take():
             self._handle_request(request)
         self._handle_events()
@@ -235,6 +242,8 @@ class Player:
             self.budget.run(now)
         if state == State.STOPPING:
             self._stop_by = now + self.session.stop_ramp_ms / 1000 + STOP_GRACE_S
+        if state == State.FAULT:
+            self._paused_at_fault = self._seen == State.PAUSED
         self._seen = state
         if state == State.FAULT:
             self.on_note(f"fault: {self.session.error} (at {self._held_at:.1f} s, step "
@@ -324,6 +333,9 @@ class Player:
         if not (self.reconnect and isinstance(self.session.error, LinkError)):
             self.outcome = Outcome.FAULT
             return
+        if self._ending is not None:  # a stop was under way: nothing to resume, the device's watchdog ends it
+            self.outcome = self._ending
+            return
         boot = self.session.capabilities.boot_count if self.session.capabilities else None
         deadline = self.clock.now() + self.reconnect_timeout_s
         while self.clock.now() < deadline:
@@ -361,6 +373,10 @@ class Player:
             self.outcome = Outcome.SESSION_LIMIT
             return True
         step = self.commands[self.index_at(self._held_at)].step if self.commands else 0
+        if self._paused_at_fault:
+            self.on_note(f"reconnected: still paused in step {step} at {self._held_at:.0f} s")
+            self._transition("hold")
+            return True
         self.on_note(f"reconnected: resuming step {step} where it was cut, at {self._held_at:.0f} s "
                      f"({left:.0f} s of the session left), ramping up")
         self._transition("start")

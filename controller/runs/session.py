@@ -1,6 +1,6 @@
 """The session: the one owner of a device, and a state machine that says what the device is doing.
 
-    disconnected → connecting → ready → running ⇄ paused → stopping → ready
+    disconnected → connecting → ready → running ⇄ paused → stopping → ready    (ready → paused: `hold`)
     any live state → fault (link lost, device stopped itself)   ─┐
     any live state → emergency_stop (latched)                    ─┴→ reset → disconnected
 
@@ -54,6 +54,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "connect", "source": S.DISCONNECTED, "dest": S.CONNECTING},
     {"trigger": "connected", "source": S.CONNECTING, "dest": S.READY},
     {"trigger": "start", "source": S.READY, "dest": S.RUNNING},
+    {"trigger": "hold", "source": S.READY, "dest": S.PAUSED},  # a reconnect while paused comes back paused
     {"trigger": "pause", "source": S.RUNNING, "dest": S.PAUSED},
     {"trigger": "resume", "source": S.PAUSED, "dest": S.RUNNING},
     {"trigger": "stop", "source": [S.RUNNING, S.PAUSED], "dest": S.STOPPING},
@@ -113,6 +114,7 @@ class Session:
     connect: Transition
     connected: Transition
     start: Transition
+    hold: Transition
     pause: Transition
     resume: Transition
     stop: Transition
