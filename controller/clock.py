@@ -66,19 +66,33 @@ class VirtualClock:
 
 
 class ScaledClock:
-    """Real time sped up by a factor, for demos against the simulator (`--speed N`)."""
+    """Time sped up by a factor, for runs against the in-process simulator (`--speed N`).
+
+    Paced virtual time: like VirtualClock, time moves only in `wait_until`, and each wait takes 1/factor of
+    the time it moves on in real time. So the host's own work takes no clock time, and a simulator on the
+    same clock never finds the host late, however high the factor or busy the machine (a slow terminal
+    slows the run down instead of tripping the simulated watchdog). A wait that `wake` cuts short moves
+    the clock on by the real time waited, times the factor.
+    """
 
     def __init__(self, factor: float) -> None:
         if factor <= 0:
             raise ValueError("speed factor must be positive")
         self.factor = factor
-        self._t0 = time.monotonic()
+        self._now = 0.0
+        self._lock = threading.Lock()
 
     def now(self) -> float:
-        return (time.monotonic() - self._t0) * self.factor
+        return self._now
 
     def wait_until(self, deadline: float, wake: threading.Event | None = None) -> bool:
-        return _wait((deadline - self.now()) / self.factor, wake)
+        remaining = deadline - self._now
+        started = time.monotonic()
+        woken = _wait(remaining / self.factor, wake)
+        moved = (time.monotonic() - started) * self.factor if woken else remaining
+        with self._lock:  # several threads may wait; time only moves forward
+            self._now = max(self._now, min(deadline, self._now + moved))
+        return woken
 
 
 def wall_time() -> float:

@@ -4,8 +4,11 @@ It remembers where every value came from, so errors can name the line (RELIABILI
 decoded first: a size limit, UTF-8 only (a UTF-8 BOM is dropped), no NUL. Only plain YAML is accepted: the
 event stream is checked before any node is built, so tags (such as `!!python/object`), anchors and aliases
 (the "billion laughs" bomb), several documents and deep nesting are refused without constructing anything;
-a key written twice is an error, never "the last one wins". Scalars are then typed exactly as
-`yaml.safe_load` types them (SafeLoader), and a number too long to convert is an error.
+a key written twice is an error, never "the last one wins". Scalars are then typed as
+`yaml.safe_load` types them (SafeLoader), except where YAML 1.1 reads a plain value as something a person
+would not mean: only `true` and `false` are booleans (`on`, `off`, `yes`, `no` stay words, so `heat: off`
+means off), and a base-60 number (`1:30`, which YAML 1.1 reads as 90) or an octal-looking one (`010`, read
+as 8) is an error that says how to write it. A number too long to convert is an error.
 
 Errors are ProgramErrors (each a ProgramError with file and line): errors.py's located error. A caller
 reading another kind of file converts them to its own error (the health profile: SafetyRefusal).
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +50,10 @@ class Rules:
 
 
 DEFAULT_RULES = Rules()
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +192,19 @@ def _shown(value: object) -> str:
     return f"{text[:MAX_SHOWN] + '…'!r} ({len(text)} characters)"
 
 
+def _surprising_number(node: yaml.Node, value: Any) -> str:
+    """What is wrong with a plain number YAML 1.1 reads other than a person means, or ""."""
+    text = str(node.value)
+    if node.tag not in _NUMBER_TAGS or getattr(node, "style", None):
+        return ""
+    if ":" in text:
+        return f"a base-60 number in YAML ({value:g}); write a duration like 1m30s, or quote it"
+    if _OCTAL.fullmatch(text):
+        digits = text.lstrip("+-").lstrip("0_") or "0"
+        return f"an octal number in YAML ({value}); write {digits} without the leading 0, or quote it"
+    return ""
+
+
 class _Builder:
     """Turns composed nodes into plain data, recording lines and collecting every problem."""
 
@@ -240,10 +261,17 @@ class _Builder:
         if isinstance(value, float) and not math.isfinite(value):
             self._error(node, f"{key}: {_shown(node.value)} is not a finite number")
             return None
+        problem = _surprising_number(node, value)
+        if problem:
+            self._error(node, f"{key}: {node.value} is {problem}")
+            return None
         return value
 
     def _construct(self, node: yaml.Node, key: str) -> Any:
-        """The scalar's value as safe_load types it; a number Python will not convert is an error."""
+        """The scalar's value as safe_load types it, but a YAML 1.1 boolean other than true/false is the word
+        as written; a number Python will not convert is an error."""
+        if node.tag == _BOOL_TAG and str(node.value).lower() not in ("true", "false"):
+            return node.value
         try:
             return self.loader.construct_object(node)
         except ValueError:  # e.g. an integer of more digits than int() converts (sys.int_info)

@@ -125,8 +125,9 @@ class Emulator:
         self._reader.start()
         return self.path
 
-    def stop(self) -> None:
-        """SIGTERM, then wait; the harness leaves the board as it is (a power cut: everything off)."""
+    def stop(self, *, power_off: bool = True) -> None:
+        """SIGTERM, then wait. Stopping the emulator is always a power cut (everything off): `power_off`
+        is accepted so the simulator's servers and the emulator stop alike."""
         proc = self._proc
         if proc is None:
             return

@@ -27,6 +27,7 @@ class FaultPlan:
     seed: int = 0
     disconnect_at: float | None = None  # the port vanishes (USB unplug)
     reconnect_after_s: float | None = None  # servers only: the port comes back this long after
+    disconnect_every_s: float | None = None  # a flapping link: after each replug it vanishes again this late
     reset_at: float | None = None  # the device restarts (§6.6, reset cause 1)
     overheat_at: float | None = None  # heater runaway: the plate heats until the cutoff (§6.4)
     stuck_zone: str | None = None  # this zone's drive is faulty: SET naming it is NAK ZONE_STUCK
@@ -38,7 +39,7 @@ class FaultPlan:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"fault probability {name} must be within 0…1")
         times = (self.delay_s, self.stuck_at, self.disconnect_at, self.reconnect_after_s,
-                 self.reset_at, self.overheat_at, self.awol_at)
+                 self.disconnect_every_s, self.reset_at, self.overheat_at, self.awol_at)
         if any(t is not None and t < 0 for t in times):
             raise ValueError("fault times and delays must not be negative")
 

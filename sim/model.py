@@ -137,6 +137,18 @@ class DeviceModel:
         self._timers_stale()
         heapq.heappush(self._scheduled, (t, next(self._tie), action))
 
+    def reset(self, now: float) -> None:
+        """The device restarts now (§6.6, reset cause 1), as FaultPlan reset_at makes it do."""
+        self.advance(now)
+        self._timers_stale()
+        self._fault_reset(self._now)
+
+    def power_off(self, now: float) -> None:
+        """The simulator is shutting down: every actuator off, recorded with cause `shutdown`."""
+        self.advance(now)
+        self._timers_stale()
+        self._stop_all(self._now, "shutdown", DeviceState.WAITING, FaultFlag.NONE)
+
     # --- the device's own inputs (§3.6, §6.3), handled after the timers due at the same instant ---
 
     def press_stop_button(self, now: float) -> None:

@@ -70,12 +70,19 @@ class SimTransport:
         self._wake.set()
 
     def reopen(self) -> SimTransport:
-        """Plug the cable back in: a fresh transport to the same device (after an unplug or close)."""
+        """Plug the cable back in: a fresh transport to the same device (after an unplug or close); with
+        FaultPlan disconnect_every_s it is unplugged again that long after."""
         with self._lock:
             self._closed = True
             fresh = SimTransport(self._clock, self.device)
-            fresh._unplug_t = None
+            every = self.device.faults.disconnect_every_s
+            fresh._unplug_t = None if every is None else self._clock.now() + every
             return fresh
+
+    def unplug(self) -> None:
+        """Pull the cable now: this transport is gone for good (`reopen` plugs in a fresh one)."""
+        with self._lock:
+            self._unplug_t = self._clock.now()
 
     def _check_open(self) -> float:
         """The present time; raises if closed or if the scheduled unplug has happened."""

@@ -116,9 +116,10 @@ class PtyServer:
         self._loop.start()
         return path
 
-    def stop(self) -> None:
+    def stop(self, *, power_off: bool = False) -> None:
+        """Stop serving; `power_off` turns every actuator off first, as a simulator that exits does."""
         if self._loop is not None:
-            self._loop.stop()
+            self._loop.stop(power_off=power_off)
             self._loop = None
         else:  # never started, or failed to (its --record file): the pty and the link go too
             self._endpoint.close()

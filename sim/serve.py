@@ -112,8 +112,11 @@ class ServeLoop:
         self._poke()
         return future.result(timeout=CONTROL_TIMEOUT_S)  # type: ignore[return-value]
 
-    def stop(self) -> None:
-        """End the loop, close the endpoint and the record file."""
+    def stop(self, *, power_off: bool = False) -> None:
+        """End the loop, close the endpoint and the record file; `power_off` turns every actuator off
+        first (recorded), as when the simulator process exits."""
+        if power_off and self._thread.is_alive():
+            self.call(lambda: self.device.power_off(self._clock.now()))
         self._stopping = True
         self._poke()
         self._thread.join(timeout=CONTROL_TIMEOUT_S)
@@ -194,7 +197,8 @@ class ServeLoop:
                 future.set_exception(err)
 
     def _link_faults(self, now: float) -> None:
-        """FaultPlan disconnect_at, and the reconnect after reconnect_after_s."""
+        """FaultPlan disconnect_at, the reconnect after reconnect_after_s, and again every
+        disconnect_every_s after each reconnect."""
         if self._unplug_t is not None and now >= self._unplug_t:
             self._unplug_t = None
             self.disconnect()
@@ -203,6 +207,8 @@ class ServeLoop:
         if self._replug_t is not None and now >= self._replug_t:
             self._replug_t = None
             log.info("simulated device reconnected at %s", self._endpoint.reconnect())
+            every = self.device.faults.disconnect_every_s
+            self._unplug_t = None if every is None else now + every
 
     def _flush(self) -> None:
         """Write what the endpoint takes; keep the rest, bounded, for a slow reader."""

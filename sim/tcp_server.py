@@ -105,9 +105,10 @@ class TcpServer:
         self._loop.start()
         return self.url
 
-    def stop(self) -> None:
+    def stop(self, *, power_off: bool = False) -> None:
+        """Stop serving; `power_off` turns every actuator off first, as a simulator that exits does."""
         if self._loop is not None:
-            self._loop.stop()
+            self._loop.stop(power_off=power_off)
             self._loop = None
         else:
             self._endpoint.close()

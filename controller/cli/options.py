@@ -26,6 +26,36 @@ class FiniteFloatRange(click.FloatRange):
         return number
 
 
+class SessionLimit(click.ParamType):
+    """--session-limit, one unit for every command: minutes (`20`, `1.5`), or a unit in the value (`20m`,
+    `90s`, `1m30s`). Converted to seconds; 0 or less is an error (leave the option out for the default).
+    Whether it is within the allowed range is the safety policy's to say."""
+
+    name = "minutes"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, int | float):
+            return value
+        from controller.program.duration import text_seconds
+
+        text = str(value).strip()
+        try:
+            seconds = float(text) * 60
+        except ValueError:
+            try:
+                seconds = text_seconds(text)
+            except ValueError:
+                self.fail(f"cannot read {text!r}: write minutes (20, 1.5) or a unit (20m, 90s, 1m30s)",
+                          param, ctx)
+        if not math.isfinite(seconds) or seconds <= 0:
+            self.fail(f"{text!r}: a session limit must be more than 0 (leave it out for the default)",
+                      param, ctx)
+        return seconds
+
+
+SESSION_LIMIT = SessionLimit()
+
+
 def safety_options(command: F) -> F:
     """--profile-file, --acknowledge, --session-limit and --max-intensity: what the safety layer reads."""
     for option in reversed([
@@ -33,8 +63,8 @@ def safety_options(command: F) -> F:
                      help="Health profile (default $XDG_CONFIG_HOME/massagectl/health.yaml)."),
         click.option("--acknowledge", is_flag=True,
                      help="Acknowledge the program's cautions and heat notice."),
-        click.option("--session-limit", type=float,
-                     help="Session limit in minutes (up to the hard maximum)."),
+        click.option("--session-limit", "session_limit_s", type=SESSION_LIMIT,
+                     help="Session limit: minutes, or with a unit (20m, 90s); at most the hard maximum."),
         click.option("--max-intensity", type=int, help="Lower (or raise, up to 10) the intensity limit."),
     ]):
         command = option(command)

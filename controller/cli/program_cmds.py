@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from controller import exitcodes
-from controller.cli.options import profile_option, program_dirs_option
+from controller.cli.options import SESSION_LIMIT, profile_option, program_dirs_option
 from controller.cli.simdevice import SIM_PROFILES
 from controller.ui.text import printable
 
@@ -31,18 +31,15 @@ _SKIPPED_SUFFIXES = (".py", ".pyc", ".pyo", ".md")
 _COMPILE_FOR = "Simulator profile whose capabilities the program is compiled for."
 
 
-def _session_limit(text: str | None) -> int:
-    """The --session-limit option in seconds, bounded by the hard maximum."""
-    from controller.program.duration import parse_duration
-    from controller.safety.limits import DEFAULT_SESSION_LIMIT_S, HARD_MAX_SESSION_S
+def _session_limit(seconds: float | None) -> int:
+    """--session-limit as whole seconds, within the range `run` accepts (the policy's rule)."""
+    from controller.errors import SafetyRefusal
+    from controller.safety.policy import policy_for
 
-    if text is None:
-        return DEFAULT_SESSION_LIMIT_S
     try:
-        seconds = parse_duration(text)
-    except ValueError as err:
+        return int(policy_for(None, session_limit_s=seconds).session_limit_s)
+    except SafetyRefusal as err:
         raise click.BadParameter(str(err), param_hint="'--session-limit'") from None
-    return min(seconds, HARD_MAX_SESSION_S)
 
 
 def _check_output(path: Path) -> None:
@@ -104,14 +101,15 @@ def list_cmd(dirs: tuple[Path, ...]) -> None:
 @click.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @profile_option("Check against this simulator profile only (repeatable; default: all).", multiple=True)
-@click.option("--session-limit", metavar="DURATION",
-              help="Session limit to check the length against (default 15m, at most 30m).")
-def validate_cmd(files: tuple[Path, ...], profiles: tuple[str, ...], session_limit: str | None) -> None:
+@click.option("--session-limit", "session_limit_s", type=SESSION_LIMIT,
+              help="Session limit to check the length against: minutes, or with a unit (20m, 90s); "
+                   "default 15, at most 30.")
+def validate_cmd(files: tuple[Path, ...], profiles: tuple[str, ...], session_limit_s: float | None) -> None:
     """Check program files; print every error as FILE:LINE: step N (name): field: message."""
     from controller.cli.simdevice import sim_profile_capabilities
     from controller.program.validate import expand_files, validate_file
 
-    limit_s = _session_limit(session_limit)
+    limit_s = _session_limit(session_limit_s)
     devices = [sim_profile_capabilities(p) for p in profiles or SIM_PROFILES]
     paths, skipped = expand_files(files, _SKIPPED_SUFFIXES)
     for path in skipped:

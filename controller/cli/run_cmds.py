@@ -28,7 +28,7 @@ from controller.cli.options import baud_option, profile_option, program_dirs_opt
 @program_dirs_option
 def run_cmd(program: str, port: str | None, baud: int, use_sim: bool, profile: str, speed: str | None,
             log_path: Path | None, no_log: bool, reconnect: bool, profile_file: Path | None,
-            acknowledge: bool, session_limit: float | None, max_intensity: int | None,
+            acknowledge: bool, session_limit_s: float | None, max_intensity: int | None,
             dirs: tuple[Path, ...]) -> None:
     """Run PROGRAM (a built-in name or a file) on a massager (--port) or the simulator (--sim)."""
     from controller.cli.run_session import parse_speed, run_program
@@ -44,7 +44,7 @@ def run_cmd(program: str, port: str | None, baud: int, use_sim: bool, profile: s
         raise click.UsageError("--speed works only with --sim: a real massager runs in real time")
     sys.exit(run_program(program, port=port, baud=baud, profile=profile, factor=factor, log_path=log_path,
                          no_log=no_log, reconnect=reconnect, profile_file=profile_file,
-                         acknowledge=acknowledge, session_limit=session_limit,
+                         acknowledge=acknowledge, session_limit_s=session_limit_s,
                          max_intensity=max_intensity, dirs=dirs))
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -15,10 +13,12 @@ import click
 
 from controller import exitcodes
 from controller.cli.output import OutputClosed, guarded, is_tty
+from controller.cli.signals import stop_signals
 from controller.clock import Clock, RealClock, ScaledClock, VirtualClock
 from controller.errors import LinkError, MassagerError, OutputError
 from controller.program.library import program_folders, resolve_program
 from controller.runs import RunPlan, assess_run, make_session, prepare_timeline
+from controller.runs.controls import Controls
 from controller.runs.player import Interrupted, Outcome, Player, Snapshot
 from controller.runs.session import Session
 from controller.runs.sessionlog import SessionLog, default_log_path
@@ -84,68 +84,74 @@ def link_factory(port: str | None, profile: str, clock: Clock, log: SessionLog |
     return open_port
 
 
-@contextmanager
-def sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM stops the session the way Ctrl-C does (Interrupted in the playing thread)."""
+class SignalStop:
+    """What a stop signal does during `run`: before the player plays, nothing runs yet, so it raises
+    Interrupted and the session halts; while it plays, it asks the player to stop (Controls.interrupt,
+    lock-free), which the player does between two device exchanges, never in the middle of one."""
 
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise Interrupted(f"signal {signum}")
+    def __init__(self) -> None:
+        self.controls: Controls | None = None
 
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.controls is None:
+            raise Interrupted(f"signal {signum}")
+        self.controls.interrupt()
 
 
 def plan_for(program: str, *, dirs: tuple[Path, ...], profile_file: Path | None, acknowledge: bool,
-             session_limit: float | None, max_intensity: int | None) -> tuple[RunPlan, HealthProfile | None]:
-    """The program, the user's health profile and the safety verdict, as `run` and `check` both read them.
-
-    `session_limit` is in minutes, as the option gives it.
-    """
+             session_limit_s: float | None,
+             max_intensity: int | None) -> tuple[RunPlan, HealthProfile | None]:
+    """The program, the user's health profile and the safety verdict, as `run` and `check` both read them."""
     loaded = resolve_program(program, program_folders(list(dirs)))
     health = load_profile(profile_file)
     plan = assess_run(loaded, health, acknowledged=acknowledge,
-                      session_limit_s=session_limit * 60 if session_limit else None,
+                      session_limit_s=session_limit_s,
                       max_intensity=max_intensity)
     return plan, health
 
 
 def run_program(program: str, *, port: str | None, profile: str, factor: float | None, log_path: Path | None,
                 baud: int = 115200, no_log: bool, reconnect: bool, profile_file: Path | None,
-                acknowledge: bool, session_limit: float | None, max_intensity: int | None,
+                acknowledge: bool, session_limit_s: float | None, max_intensity: int | None,
                 dirs: tuple[Path, ...]) -> int:
-    """Run one program; returns the exit code that says how the session ended."""
-    plan, _ = plan_for(program, dirs=dirs, profile_file=profile_file, acknowledge=acknowledge,
-                       session_limit=session_limit, max_intensity=max_intensity)
-    plan.assessment.raise_if_refused()
-    clock = RealClock() if port else sim_clock(factor)
-    log = None if no_log else SessionLog(log_path or default_log_path(), clock)  # OutputError: nothing ran
-    try:
-        code = _run(plan, clock, link_factory(port, profile, clock, log, baud), log, reconnect)
-    finally:
-        if log is not None:
-            log.close()
-            click.echo(f"session log: {log.path}", err=True)
+    """Run one program; returns the exit code that says how the session ended.
+
+    Every stop signal (controller/cli/signals.py) is handled from here on, whatever the process inherited.
+    """
+    on_signal = SignalStop()
+    with stop_signals(on_signal):
+        try:
+            plan, _ = plan_for(program, dirs=dirs, profile_file=profile_file, acknowledge=acknowledge,
+                               session_limit_s=session_limit_s, max_intensity=max_intensity)
+            plan.assessment.raise_if_refused()
+        except Interrupted:  # nothing was opened yet
+            return exitcodes.STOPPED_BY_USER
+        clock = RealClock() if port else sim_clock(factor)
+        log = None if no_log else SessionLog(log_path or default_log_path(), clock)  # OutputError: none ran
+        try:
+            code = _run(plan, clock, link_factory(port, profile, clock, log, baud), log, reconnect, on_signal)
+        finally:
+            if log is not None:
+                log.close()
+                click.echo(f"session log: {log.path}", err=True)
     if log is not None and log.failure is not None:  # failed as the session ended: it ran, unrecorded
         raise OutputError(f"{log.failure}; the log is incomplete")
     return code
 
 
 def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: SessionLog | None,
-         reconnect: bool) -> int:
+         reconnect: bool, on_signal: SignalStop) -> int:
     interactive = is_tty(sys.stdout) and is_tty(sys.stdin) and not isinstance(clock, VirtualClock)
     view = make_view(guarded(sys.stdout), interactive=interactive)  # `| head`: OutputClosed
     session = make_session(open_link, clock, plan.policy,
                            on_state=lambda state, err: log.state(state, err) if log else None)
     player: Player | None = None
     try:
-        with sigterm_interrupts():
-            for finding in plan.assessment.findings:
-                view.note(str(finding))
-            player, real_device = _prepare(session, plan, view, log, reconnect)
-            outcome = _play(player, real_device)
+        for finding in plan.assessment.findings:
+            view.note(str(finding))
+        player, real_device = _prepare(session, plan, view, log, reconnect)
+        on_signal.controls = player.controls
+        outcome = _play(player, real_device)
     except (KeyboardInterrupt, Interrupted):
         _stop_quietly(session)
         outcome = Outcome.STOPPED

@@ -18,7 +18,7 @@ from controller.ui.text import printable
 @safety_options
 @program_dirs_option
 def check_cmd(program: str, profile_file: Path | None, profile: str, acknowledge: bool,
-              session_limit: float | None, max_intensity: int | None, dirs: tuple[Path, ...]) -> None:
+              session_limit_s: float | None, max_intensity: int | None, dirs: tuple[Path, ...]) -> None:
     """Say what would be refused or limited for PROGRAM, and why; exit 5 if it may not run.
 
     The same steps as `run` up to the first SET: the program, the profile and the verdict (plan_for),
@@ -31,7 +31,7 @@ def check_cmd(program: str, profile_file: Path | None, profile: str, acknowledge
     from controller.runs.plan import check_findings
 
     plan, health = plan_for(program, dirs=dirs, profile_file=profile_file, acknowledge=acknowledge,
-                            session_limit=session_limit, max_intensity=max_intensity)
+                            session_limit_s=session_limit_s, max_intensity=max_intensity)
     caps = sim_profile_capabilities(profile)
     where = profile_file or health_profile_file()
     click.echo(printable(f"{plan.loaded.program.name} ({plan.loaded.file}) on {caps.model}; health profile: "

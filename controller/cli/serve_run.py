@@ -7,21 +7,19 @@ devices. Each device's changes are printed as one line, with any text from a dev
 
 from __future__ import annotations
 
+import contextlib
 import os
-import signal
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 import click
 from pydantic import ValidationError
 
 from controller import exitcodes
+from controller.cli.signals import SignalWait, stop_signals
 from controller.cli.web_run import ConsoleOptions, check_console, start_console
 from controller.clock import RealClock
 from controller.service.api import DeviceStatus
@@ -32,7 +30,6 @@ from controller.ui.text import printable
 if TYPE_CHECKING:
     from controller.service.mqtt import MqttBridge
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 PASSWORD_ENV = "MASSAGECTL_MQTT_PASSWORD"
 
 
@@ -117,16 +114,17 @@ def run_service(hub: ServiceHub | None, broker: BrokerConfig | None, console: Co
     printer = StatusPrinter(sys.stdout)
     for handle in hub.devices() if hub is not None else ():
         handle.subscribe(printer)
-    stop = threading.Event()
-    with stop_signals(stop) as received:
+    waiter = SignalWait()
+    with contextlib.closing(waiter), stop_signals(waiter):
         if hub is not None:
             hub.start()
         bridge = _start_bridge(hub, broker) if hub is not None and broker is not None else None
         server = start_console(console, hub, dirs) if console is not None else None
         if hub is not None:
-            click.echo(f"serving {len(hub.devices())} device(s); SIGINT or SIGTERM stops them all", err=True)
-        stop.wait()
-        click.echo(f"signal {received[0]}: stopping every device", err=True)
+            click.echo(f"serving {len(hub.devices())} device(s); SIGINT, SIGTERM, SIGHUP or SIGQUIT stops "
+                       "them all", err=True)
+        name = waiter.wait()
+        click.echo(f"signal {name}: stopping every device", err=True)
         stuck = hub.stop() if hub is not None else []
         if bridge is not None:
             bridge.stop()
@@ -148,23 +146,6 @@ def _start_bridge(hub: ServiceHub, broker: BrokerConfig) -> MqttBridge:
     click.echo(f"MQTT: {where}{' (TLS)' if broker.uses_tls else ''}, topics under "
                f"{broker.base_topic}/, discovery under {broker.discovery_prefix}/", err=True)
     return bridge
-
-
-@contextmanager
-def stop_signals(stop: threading.Event) -> Iterator[list[str]]:
-    """SIGINT, SIGTERM and SIGHUP set `stop`, whatever dispositions the process inherited."""
-    received: list[str] = []
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        received.append(signal.Signals(signum).name)
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
-    try:
-        yield received
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 class StatusPrinter:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import errno
-import signal
 import socket
 import stat
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 import click
 
 from controller.cli.options import FiniteFloatRange, profile_option
+from controller.cli.signals import SignalWait, stop_signals
 from controller.errors import LinkError, OutputError, PortBusy, PortPermission
 from controller.userfiles import output_path_problem
 
@@ -86,22 +84,18 @@ def _check_defects(ctx: click.Context, param: click.Parameter, value: tuple[str,
 
 
 def _serve_until_signal(server: PtyServer | TcpServer | Emulator, first_line: str) -> None:
-    """Print where to connect, then serve until SIGINT or SIGTERM and stop cleanly."""
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    """Print where to connect, then serve until a stop signal (controller/cli/signals.py); then turn the
+    simulated device off, as a device losing power does, and stop."""
+    waiter = SignalWait()
     try:
-        click.echo(first_line)
-        sys.stdout.flush()
-        while not stop.wait(1.0):  # the handler sets it; the timeout only bounds a missed wake
-            pass
+        with stop_signals(waiter):
+            click.echo(first_line)
+            sys.stdout.flush()
+            waiter.wait()
+            server.stop(power_off=True)
     finally:
-        server.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        server.stop()  # after an error: still close the port and the record
+        waiter.close()
 
 
 @click.command("sim")
@@ -124,6 +118,8 @@ def _serve_until_signal(server: PtyServer | TcpServer | Emulator, first_line: st
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for frame faults.")
 @click.option("--disconnect-at", type=_SECONDS, help="Unplug after S seconds.")
 @click.option("--reconnect-after", type=_SECONDS, help="Plug back in S seconds after unplug.")
+@click.option("--disconnect-every", type=_SECONDS,
+              help="A flapping link: unplug again S seconds after each reconnect.")
 @click.option("--reset-at", type=_SECONDS, help="Device resets after S seconds.")
 @click.option("--overheat-at", type=_SECONDS, help="Heater runs away after S seconds.")
 @click.option("--stuck-zone", metavar="NAME", help="This zone's drive is faulty (NAK ZONE_STUCK).")
@@ -137,7 +133,7 @@ def _serve_until_signal(server: PtyServer | TcpServer | Emulator, first_line: st
 def sim_command(use_pty: bool, tcp: tuple[str, int] | None, profile: str, link: Path | None,
                 record: Path | None, drop: float, corrupt: float, duplicate: float,
                 delay: float, delay_ms: float, seed: int, disconnect_at: float | None,
-                reconnect_after: float | None, reset_at: float | None,
+                reconnect_after: float | None, disconnect_every: float | None, reset_at: float | None,
                 overheat_at: float | None, stuck_zone: str | None,
                 awol_at: float | None, defects: tuple[str, ...],
                 firmware: Path | None) -> None:
@@ -158,7 +154,8 @@ def sim_command(use_pty: bool, tcp: tuple[str, int] | None, profile: str, link: 
     plan = FaultPlan(
         drop=drop, corrupt=corrupt, duplicate=duplicate, delay=delay, delay_s=delay_ms / 1000,
         seed=seed, disconnect_at=disconnect_at, reconnect_after_s=reconnect_after,
-        reset_at=reset_at, overheat_at=overheat_at, stuck_zone=stuck_zone, awol_at=awol_at,
+        disconnect_every_s=disconnect_every, reset_at=reset_at, overheat_at=overheat_at,
+        stuck_zone=stuck_zone, awol_at=awol_at,
     )
     if defects:
         from sim.defects import banner

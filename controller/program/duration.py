@@ -25,14 +25,14 @@ def parse_duration(value: object) -> int:
             raise ValueError(f"{value} is not a whole number of seconds")
         seconds = int(value)
     elif isinstance(value, str):
-        seconds = _parse_text(value)
+        seconds = text_seconds(value)
     else:
         raise ValueError(f"cannot read {value!r}: {HINT}")
     return _check_range(seconds, value)
 
 
-def _parse_text(text: str) -> int:
-    """Seconds in a text duration."""
+def text_seconds(text: str) -> int:
+    """Seconds in a text duration (`90`, `90s`, `2m`, `1m30s`), not range-checked; ValueError if not one."""
     if text.strip().isdigit():
         return int(text)
     match = _DURATION_RE.match(text)

@@ -49,6 +49,12 @@ class Controls:
         """Stop at once, as Ctrl-C does (a service shutting down): the session halts, without a ramp."""
         self.post("halt")
 
+    def interrupt(self) -> None:
+        """From a signal handler: stop now, as Ctrl-C does. Lock-free (a deque append, no Event.set: the
+        handler may run inside the wait of the very thread it interrupts), so the loop sees it when its
+        present wait ends, within one keep-alive period."""
+        self._queue.append("interrupt")
+
     def take(self) -> list[str]:
         self.wake.clear()
         items = []

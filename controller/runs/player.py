@@ -11,12 +11,14 @@ from __future__ import annotations
 import bisect
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from enum import StrEnum
 
 from controller.errors import DeviceFault, LinkError, SessionError
+from controller.runs.budget import SessionBudget
 from controller.runs.controls import Controls
+from controller.runs.offset import OFFSET_MAX, nudged, with_offset
+from controller.runs.outcome import Interrupted, Outcome, Snapshot
 from controller.runs.session import Session, State
+from controller.safety.limits import fit_device_cap
 from controller.timeline import Command, Timeline, ZoneSetting
 from controller.wire.protocol import Event, EventCode
 from controller.wire.timing import STATUS_EVERY_HEATED_S, STATUS_EVERY_S
@@ -27,35 +29,7 @@ RAMP_RECHECK_S = 0.1       # how often a ramp the gate held back is requested ag
 STOP_GRACE_S = 1.0         # wait for EVENT STOPPED this long past the soft-stop ramp
 RECONNECT_RETRY_S = 0.5    # between attempts to reopen a lost port
 STEP_EPS_S = 1e-9          # float rounding of clock − origin at a step's start (and at the end)
-OFFSET_LIMIT = 9           # the user's intensity offset goes from -9 to +9 program levels
 _BUTTON_REQUESTS = {2: "toggle_pause", 3: "intensity_up", 4: "intensity_down"}  # §3.6 BUTTON arg
-
-
-class Outcome(StrEnum):
-    COMPLETED = "completed"
-    SESSION_LIMIT = "session_limit"
-    STOPPED = "stopped"
-    FAULT = "fault"
-    EMERGENCY_STOP = "emergency_stop"
-
-
-class Interrupted(Exception):
-    """Raised in the playing thread by a signal handler (SIGTERM); treated like Ctrl-C."""
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """What a front end shows: where the program is and what the device holds."""
-
-    state: str
-    step: int
-    step_name: str
-    next_step_name: str
-    position_s: float
-    total_s: float
-    offset: int
-    settings: tuple[ZoneSetting, ...]
-    temperature_c: float | None
 
 
 class Player:
@@ -81,17 +55,21 @@ class Player:
         self._seen = session.state   # the session's state as this loop last followed it
         self._origin = 0.0           # clock time at program position 0 while running
         self._held_at = 0.0          # program position while not running
-        self._active_s = 0.0         # running time so far, for the session limit
-        self._active_since = 0.0
+        self.budget = SessionBudget(session_limit_s)  # fitted to the device's own cap once it answers
         self._stop_by = 0.0
         self._ending: Outcome | None = None
+        self._paused_at_fault = False  # a reconnect then comes back paused, not playing
 
     # --- position -----------------------------------------------------------------------------
 
     def position(self) -> float:
-        if self._seen == State.RUNNING:
-            return self.clock.now() - self._origin
-        return self._held_at
+        return self._position_at(self.clock.now()) if self._seen == State.RUNNING else self._held_at
+
+    def _position_at(self, now: float) -> float:
+        """The position at clock time `now` while running, to the nanosecond: float rounding must never
+        leave it a hair before a step's start when the clock stands at that step's deadline (origin +
+        start), or a virtual clock would stand still there for ever."""
+        return round(now - self._origin, 9)
 
     def index_at(self, position_s: float) -> int:
         """The command playing at `position_s`; a step starts STEP_EPS_S early, so a wake-up at its start
@@ -109,11 +87,7 @@ class Player:
 
     def _with_offset(self, settings: tuple[ZoneSetting, ...]) -> tuple[ZoneSetting, ...]:
         caps = self.session.capabilities
-        if not self.offset or caps is None:
-            return settings
-        step = round(self.offset * caps.intensity_max / 10) or (1 if self.offset > 0 else -1)
-        return tuple(replace(s, intensity=max(1, min(caps.intensity_max, s.intensity + step)))
-                     if s.intensity > 0 else s for s in settings)
+        return settings if caps is None else with_offset(settings, self.offset, caps.intensity_max)
 
     def snapshot(self) -> Snapshot:
         pos = self.position()
@@ -127,11 +101,15 @@ class Player:
     # --- the loop -----------------------------------------------------------------------------
 
     def run(self) -> Outcome:
-        """Connect if needed, play to the end, and always leave the device stopped."""
+        """Connect if needed, play to the end, and always leave the device stopped.
+
+        `begin` once, then `step` until there is an outcome, halting the device on any exception. A caller
+        on a virtual clock may drive `begin` and `step` itself (tests that act between steps).
+        """
         try:
-            self._begin()
+            self.begin()
             while self.outcome is None:
-                self._step()
+                self.step()
         except (KeyboardInterrupt, Interrupted):
             self.on_note("interrupted: stopping the device")
             self._halt()
@@ -141,16 +119,22 @@ class Player:
             raise
         return self.outcome
 
-    def _begin(self) -> None:
+    def begin(self) -> None:
+        """Connect if needed and start playing (or set the outcome: a fault)."""
         s = self.session
         if s.state == State.DISCONNECTED:
             s.fire("connect")
         if s.state != State.READY:
             self.outcome = Outcome.FAULT
             return
+        caps = s.capabilities
+        if caps is not None:
+            self.budget.limit_s = fit_device_cap(self.session_limit_s, caps.max_session_s)
+            self.budget.device_cap_s = caps.max_session_s or self.budget.device_cap_s
         self._transition("start")
 
-    def _step(self) -> None:
+    def step(self) -> None:
+        """One round: requests, events, what is due; then wait until the next deadline or a request."""
         for request in self.controls.take():
             self._handle_request(request)
         self._handle_events()
@@ -179,24 +163,26 @@ class Player:
     def _tick_running(self) -> None:
         now = self.clock.now()
         s = self.session
-        if now >= self._active_since + self.session_limit_s - self._active_s:
-            self.on_note(f"session limit of {self.session_limit_s / 60:g} min reached: stopping")
-            self._end_running(Outcome.SESSION_LIMIT, "stop")
-        elif now - self._origin + STEP_EPS_S >= self.timeline.total_s:
+        if self._limit_reached(now):
+            return
+        if self._position_at(now) + STEP_EPS_S >= self.timeline.total_s:
             self._end_running(Outcome.COMPLETED, "finish")
-        else:
-            wanted = self.target()
-            if wanted != s.sent or now >= s.link_last_set + s.cadence.renew_s:
-                s.apply(wanted)
-            elif now >= s.last_tx + s.cadence.keepalive_s:
-                s.keep_alive()
+            return
+        wanted = self.target()
+        if wanted != s.sent or now >= s.link_last_set + s.cadence.renew_s:
+            s.apply(wanted)
+        elif now >= s.last_tx + s.cadence.keepalive_s:
+            s.keep_alive()
 
     def _tick_idle(self, state: str) -> None:
         now = self.clock.now()
         s = self.session
         if state == State.STOPPING and now >= self._stop_by:
             s.confirm_stopped()
-        elif now >= s.last_tx + s.cadence.keepalive_s:
+            return
+        if state == State.PAUSED and self._limit_reached(now):
+            return
+        if now >= s.last_tx + s.cadence.keepalive_s:
             s.keep_alive()
         else:
             s.poll_events()
@@ -206,54 +192,78 @@ class Player:
         s = self.session
         deadlines = [s.last_tx + s.cadence.keepalive_s, s.last_status + self._status_every_s()]
         if s.state == State.RUNNING:
-            k = self.index_at(now - self._origin)
+            k = self.index_at(self._position_at(now))
             nxt = self.commands[k + 1].start_s if k + 1 < len(self.commands) else self.timeline.total_s
             deadlines += [self._origin + nxt, s.link_last_set + s.cadence.renew_s,
-                          self._active_since + self.session_limit_s - self._active_s]
+                          now + self.budget.left(now) - s.soft_stop_ms / 1000, self.budget.device_deadline()]
             if self.target() != s.sent:
                 deadlines.append(now + RAMP_RECHECK_S)
         elif s.state == State.STOPPING:
             deadlines.append(self._stop_by)
+        elif s.state == State.PAUSED:
+            deadlines.append(self.budget.device_deadline())
         return max(now, min(deadlines))
 
     def _status_every_s(self) -> float:
         """Temperature matters while heating; otherwise STATUS only confirms the device's state."""
         return STATUS_EVERY_HEATED_S if any(z.heat for z in self.session.sent) else STATUS_EVERY_S
 
+    # --- the session limit (controller/runs/budget.py) -----------------------------------------
+
+    def _limit_reached(self, now: float) -> bool:
+        """At the limit (less one soft-stop ramp) or near the device's cap: a soft stop that ends by it."""
+        why = self.budget.due(now, self.session.soft_stop_ms)
+        if why is not None:
+            self.on_note(f"{why}: stopping")
+            ramp_ms = self.budget.final_ramp_ms(now, self.session.soft_stop_ms)
+            self._end_running(Outcome.SESSION_LIMIT, "stop", ramp_ms)
+        return why is not None
+
+    def _afterwards_s(self, state: str) -> float:
+        """How long the device may go on alone after running: a stop's ramp, or after a fault (the link
+        may be gone) until its watchdog trips."""
+        caps = self.session.capabilities
+        if state == State.FAULT and caps is not None:
+            return caps.watchdog_ms / 1000
+        return self.session.stop_ramp_ms / 1000 if state == State.STOPPING else 0.0
+
     # --- following the session ----------------------------------------------------------------
 
     def _follow(self) -> None:
         """Keep the program clock in step with whatever the session's state became since last looked."""
+        if self.session.sent:  # the device's own session began with the first SET that put a zone on
+            self.budget.device_started(self.session.link_last_set)
         state = self.session.state
         if state == self._seen:
             return
         now = self.clock.now()
         if self._seen == State.RUNNING:
-            self._held_at = now - self._origin
-            if state != State.FAULT:  # as before: running time up to a fault is not added
-                self._active_s += now - self._active_since
+            self._held_at = self._position_at(now)
+            self.budget.halt(now, self._afterwards_s(state))
         if state == State.RUNNING:
             self._origin = now - self._held_at
-            self._active_since = now
+            self.budget.run(now)
         if state == State.STOPPING:
             self._stop_by = now + self.session.stop_ramp_ms / 1000 + STOP_GRACE_S
+        if state == State.FAULT:
+            self._paused_at_fault = self._seen == State.PAUSED
         self._seen = state
         if state == State.FAULT:
             self.on_note(f"fault: {self.session.error} (at {self._held_at:.1f} s, step "
                          f"{self.snapshot().step})")
 
-    def _transition(self, trigger: str) -> None:
+    def _transition(self, trigger: str, *args: int) -> None:
         """Fire `trigger`; entering running applies what the program asks for at the held position."""
         self._follow()
         if trigger in ("start", "resume"):
             self.session.fire(trigger, self._target_at(self._held_at))
         else:
-            self.session.fire(trigger)
+            self.session.fire(trigger, *args)
         self._follow()
 
-    def _end_running(self, outcome: Outcome, trigger: str) -> None:
+    def _end_running(self, outcome: Outcome, trigger: str, *args: int) -> None:
         self._ending = outcome
-        self._transition(trigger)
+        self._transition(trigger, *args)
 
     # --- requests and events ------------------------------------------------------------------
 
@@ -263,13 +273,15 @@ class Player:
             raise Interrupted("halt requested")
         if request == "toggle_pause":
             request = "resume" if state == State.PAUSED else "pause"
+        if request == "interrupt":
+            raise Interrupted("a stop signal")
         try:
             if request == "stop" and self.session.may("stop"):
                 self._end_running(Outcome.STOPPED, "stop")
             elif request in ("pause", "resume", "stop", "emergency_stop"):
                 self._transition(request)
             elif request in ("intensity_up", "intensity_down") and state in (State.RUNNING, State.PAUSED):
-                self._set_offset(self.offset + (1 if request == "intensity_up" else -1))
+                self._nudge(1 if request == "intensity_up" else -1)
             elif request.startswith("set_offset ") and state in (State.RUNNING, State.PAUSED):
                 self._set_offset(int(request.removeprefix("set_offset ")))
             elif request == "skip" and state in (State.RUNNING, State.PAUSED):
@@ -278,7 +290,19 @@ class Player:
             self.on_note(str(err))
 
     def _set_offset(self, level: int) -> None:
-        self.offset = max(-OFFSET_LIMIT, min(OFFSET_LIMIT, level))
+        """A remote control's absolute offset (serve, the web console), within ±OFFSET_MAX."""
+        self.offset = max(-OFFSET_MAX, min(OFFSET_MAX, level))
+
+    def _nudge(self, direction: int) -> None:
+        """`+` / `-`: the next offset that changes what the limits let the device hold (runs/offset.py)."""
+        caps, pos = self.session.capabilities, self.position()
+        if caps is None or not self.commands or pos >= self.timeline.total_s:
+            return
+        settings = self.commands[self.index_at(pos)].settings
+        offset = nudged(self.offset, direction, settings, caps.intensity_max, self.session.ceiling)
+        if offset == self.offset:
+            self.on_note("intensity at its " + ("limit" if direction > 0 else "lowest"))
+        self.offset = offset
 
     def _skip(self) -> None:
         pos = self.position()
@@ -320,6 +344,9 @@ class Player:
         if not (self.reconnect and isinstance(self.session.error, LinkError)):
             self.outcome = Outcome.FAULT
             return
+        if self._ending is not None:  # a stop was under way: nothing to resume, the device's watchdog ends it
+            self.outcome = self._ending
+            return
         boot = self.session.capabilities.boot_count if self.session.capabilities else None
         deadline = self.clock.now() + self.reconnect_timeout_s
         while self.clock.now() < deadline:
@@ -350,10 +377,19 @@ class Player:
             s.fault(DeviceFault("the device restarted while disconnected; not resuming on its own", "reset"))
             self.outcome = Outcome.FAULT
             return False
-        k = self.index_at(self._held_at)
-        step = self.commands[k].step if self.commands else 0
-        self._held_at = next((c.start_s for c in self.commands if c.step == step), self._held_at)
-        self.on_note(f"reconnected: resuming step {step} at {self._held_at:.0f} s, ramping up")
+        self.budget.new_device_session()  # the HELLO restarted the device's own cap
+        left = self.budget.left(self.clock.now())
+        if left <= 0:
+            self.on_note("reconnected, but the session limit was reached: not resuming")
+            self.outcome = Outcome.SESSION_LIMIT
+            return True
+        step = self.commands[self.index_at(self._held_at)].step if self.commands else 0
+        if self._paused_at_fault:
+            self.on_note(f"reconnected: still paused in step {step} at {self._held_at:.0f} s")
+            self._transition("hold")
+            return True
+        self.on_note(f"reconnected: resuming step {step} where it was cut, at {self._held_at:.0f} s "
+                     f"({left:.0f} s of the session left), ramping up")
         self._transition("start")
         return True
 

@@ -15,20 +15,17 @@ event, a pause, a fault, or the end of the log. SETs count when sent; a NAKed SE
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from controller.errors import InputFileError, MassagerError
+from controller.runs.logrecords import MAX_ABS_T_S, MAX_LINE_BYTES, Boundaries, parse_record
 from controller.runs.sessionlog import SCHEMA_VERSION
 from controller.userfiles import bounded_lines, open_user_file
 
-MAX_LINE_BYTES = 64 * 1024   # a record longer than this is damage: skipped, never held whole
 MAX_INCIDENTS = 1000         # faults, events and notes listed per kind; more are counted in one note
-MAX_ABS_T_S = 1e9            # a time beyond ±31 years is damage, not a session
 
 _ALL_OFF_STATES = {"paused", "fault", "emergency_stop", "ready", "disconnected"}
 _ALL_OFF_TX = {"SOFT_STOP", "ESTOP"}
@@ -91,48 +88,6 @@ class Report:
     sessions: int = 1
 
 
-def parse_record(line: str) -> dict[str, Any] | None:
-    """The record on one line of a log, or None when the line holds no record (damaged)."""
-    try:
-        record = json.loads(line, parse_constant=_no_constant, parse_float=_finite_float)
-    except (ValueError, RecursionError):  # RecursionError: arrays nested deeper than the parser goes
-        return None
-    return record if _is_record(record) else None
-
-
-def _no_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number a session log holds")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text} is not a finite number")
-    return value
-
-
-def parse_lines(lines: Iterable[str]) -> tuple[list[dict[str, Any]], int]:
-    """Records from JSON Lines text, and how many non-blank lines were not records (skipped)."""
-    records: list[dict[str, Any]] = []
-    malformed = 0
-    for line in lines:
-        if not line.strip():
-            continue
-        record = parse_record(line)
-        if record is None:
-            malformed += 1
-        else:
-            records.append(record)
-    return records, malformed
-
-
-def _is_record(record: object) -> bool:
-    if not (isinstance(record, dict) and isinstance(record.get("kind"), str)):
-        return False
-    t = record.get("t")
-    return isinstance(t, int | float) and not isinstance(t, bool) and abs(t) <= MAX_ABS_T_S
-
-
 def load_report(path: Path, session: int | None = None) -> Report:
     """Summarise session number `session` (from 1; default the last) of the log at `path`.
 
@@ -170,12 +125,6 @@ def read_report(lines: Iterable[str | None], session: int | None = None, name: s
     return dataclasses.replace(report, session=number, sessions=follow.count)
 
 
-def starts_session(record: dict[str, Any], first: bool) -> bool:
-    """Whether `record` begins a session: each `session` record does (a log appended to holds several),
-    and so does the log's first record."""
-    return first or record["kind"] == "session"
-
-
 @dataclass
 class _Sessions:
     """Follows a log's records one at a time, tallying only the wanted session (None: the last)."""
@@ -183,24 +132,15 @@ class _Sessions:
     wanted: int | None
     count: int = 0
     tally: _Tally | None = None
+    boundaries: Boundaries = field(default_factory=Boundaries)
 
     def add(self, record: dict[str, Any]) -> None:
-        if starts_session(record, not self.count):
+        if self.boundaries.starts(record):
             self.count += 1
             if self.wanted in (None, self.count):
                 self.tally = _Tally()
         if self.tally is not None and self.wanted in (None, self.count):
             self.tally.take(record)
-
-
-def split_sessions(records: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """One list per session: each `session` record starts one, as when a log file is appended to."""
-    chunks: list[list[dict[str, Any]]] = []
-    for record in records:
-        if starts_session(record, not chunks):
-            chunks.append([])
-        chunks[-1].append(record)
-    return chunks
 
 
 def summarise(records: list[dict[str, Any]], malformed: int = 0) -> Report:

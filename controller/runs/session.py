@@ -1,6 +1,6 @@
 """The session: the one owner of a device, and a state machine that says what the device is doing.
 
-    disconnected → connecting → ready → running ⇄ paused → stopping → ready
+    disconnected → connecting → ready → running ⇄ paused → stopping → ready    (ready → paused: `hold`)
     any live state → fault (link lost, device stopped itself)   ─┐
     any live state → emergency_stop (latched)                    ─┴→ reset → disconnected
 
@@ -16,8 +16,10 @@ a best-effort ESTOP. A device operation that fails (`apply`, `keep_alive`, `poll
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -52,6 +54,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "connect", "source": S.DISCONNECTED, "dest": S.CONNECTING},
     {"trigger": "connected", "source": S.CONNECTING, "dest": S.READY},
     {"trigger": "start", "source": S.READY, "dest": S.RUNNING},
+    {"trigger": "hold", "source": S.READY, "dest": S.PAUSED},  # a reconnect while paused comes back paused
     {"trigger": "pause", "source": S.RUNNING, "dest": S.PAUSED},
     {"trigger": "resume", "source": S.PAUSED, "dest": S.RUNNING},
     {"trigger": "stop", "source": [S.RUNNING, S.PAUSED], "dest": S.STOPPING},
@@ -115,6 +118,7 @@ class Session:
     connect: Transition
     connected: Transition
     start: Transition
+    hold: Transition
     pause: Transition
     resume: Transition
     stop: Transition
@@ -152,7 +156,8 @@ class Session:
     def fire(self, trigger: str, *args: Any) -> None:
         """Run a named trigger; an illegal one raises SessionError and changes nothing.
 
-        `start` and `resume` take the settings to apply on entering running (the program's, now).
+        `start` and `resume` take the settings to apply on entering running (the program's, now); `stop`
+        may take a soft-stop ramp in ms shorter than the session's.
         """
         if trigger not in TRIGGERS:
             raise SessionError(f"no such session request {trigger!r}")
@@ -203,8 +208,10 @@ class Session:
     def on_enter_paused(self) -> None:
         self.apply(())
 
-    def on_enter_stopping(self) -> None:
+    def on_enter_stopping(self, ramp_ms: int | None = None) -> None:
         self._held = {}  # a soft stop ends every lease (§6.7)
+        if ramp_ms is not None:  # `stop` may carry a shorter ramp (one that ends by the session limit)
+            self.stop_ramp_ms = min(ramp_ms, self.soft_stop_ms)
         self._device_io(lambda: self._require_link().soft_stop(self.stop_ramp_ms))
 
     def on_exit_stopping(self) -> None:
@@ -246,10 +253,25 @@ class Session:
         self.sent = active
         return active
 
+    def ceiling(self, setting: ZoneSetting) -> int:
+        """The highest intensity the gate lets `setting`'s zone hold now, ramps aside (0: none at all)."""
+        caps = self.capabilities
+        if caps is None:
+            return 0
+        top = (replace(setting, intensity=caps.intensity_max),)
+        held = self.gate(caps, top, top, math.inf, self.temperature_c)
+        return max((s.intensity for s in held if s.zone_id == setting.zone_id), default=0)
+
     def keep_alive(self) -> None:
-        """Feed the device's watchdog (§6.1): KEEPALIVE, or HEARTBEAT when the link must hear an answer."""
+        """Feed the device's watchdog (§6.1): KEEPALIVE, or HEARTBEAT when the link must hear an answer;
+        then read what the device sent unasked (a KEEPALIVE has no answer to bring its EVENTs along)."""
         renewal = self.link_last_set + self.cadence.renew_s if self._held else float("inf")
-        self._device_io(lambda: self._require_link().keep_alive(next_request_at=renewal))
+        link = self._require_link()
+
+        def feed() -> None:
+            link.keep_alive(next_request_at=renewal)
+            link.poll()
+        self._device_io(feed)
 
     def poll_status(self) -> None:
         """GET_STATUS: the device's state and its plate temperature, which the gate reads."""
@@ -373,15 +395,3 @@ def _sources(transition: dict[str, Any]) -> list[str]:
     source = transition["source"]
     return list(source) if isinstance(source, list) else [source]
 
-
-def mermaid_diagram() -> str:
-    """The state diagram as mermaid, drawn by transitions itself from the table above."""
-    from transitions.extensions import GraphMachine
-
-    class _Model:
-        pass
-
-    machine = GraphMachine(model=_Model(), states=[s.value for s in State], transitions=TRANSITIONS,
-                           initial=S.DISCONNECTED.value, auto_transitions=False, graph_engine="mermaid",
-                           title="massagectl session")
-    return str(machine.get_graph().draw(None))

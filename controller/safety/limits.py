@@ -18,6 +18,9 @@ DEFAULT_SESSION_LIMIT_S = 15 * 60
 HARD_MAX_SESSION_S = 30 * 60
 MIN_SESSION_LIMIT_S = 60                # a configured session limit below this is a mistake, not a choice
 SHORT_SESSION_LIMIT_S = 10 * 60         # for time-limited conditions (edema: "strength and time limited")
+# The device keeps its own session cap (firmware_protocol.md §6.5, wall time since its first SET after a
+# HELLO). The host ends every session at least this long before it, so the device's cap never has to fire.
+DEVICE_CAP_MARGIN_S = 10
 
 # Intensity and its rate of change, on the program scale (0..10).
 DEFAULT_MAX_INTENSITY = 8
@@ -32,6 +35,13 @@ DEFAULT_MAX_HEAT_LEVEL = 2              # program heat level: 0 off, 1 low, 2 hi
 
 # Minimum rest between two sessions, so a user cannot chain sessions past the session limit.
 MIN_PAUSE_BETWEEN_SESSIONS_S = 5 * 60
+
+
+def fit_device_cap(session_limit_s: float, max_session_s: int) -> float:
+    """The host's session limit on a device whose own cap is `max_session_s`: a margin below the cap."""
+    if max_session_s <= 0:  # the device reports no cap of its own
+        return session_limit_s
+    return min(session_limit_s, max(0, max_session_s - DEVICE_CAP_MARGIN_S))
 
 
 def to_device_level(level: int, device_max: int, program_max: int = PROGRAM_INTENSITY_MAX) -> int:

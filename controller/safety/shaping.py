@@ -12,7 +12,12 @@ from dataclasses import replace
 
 from controller.safety.assess import Finding, Level
 from controller.safety.gate import EPS, Ramp, clamp_setting, ramp_for, rise_limited
-from controller.safety.limits import PROGRAM_HEAT_LEVELS, PROGRAM_INTENSITY_MAX
+from controller.safety.limits import (
+    DEVICE_CAP_MARGIN_S,
+    PROGRAM_HEAT_LEVELS,
+    PROGRAM_INTENSITY_MAX,
+    fit_device_cap,
+)
 from controller.safety.policy import SafetyPolicy
 from controller.timeline import Command, Timeline
 from controller.timetext import minutes_text
@@ -29,8 +34,13 @@ def limit_timeline(
     """
     clamped = [_clamp_command(c, caps, policy) for c in timeline.commands]
     findings = _clamp_findings(timeline.commands, clamped, caps, policy)
-    limit_s = min(policy.session_limit_s, caps.max_session_s)
+    limit_s = fit_device_cap(policy.session_limit_s, caps.max_session_s)
     kept = _truncate(clamped, limit_s)
+    if limit_s < policy.session_limit_s:
+        findings.append(Finding(Level.LIMIT, f"session limit lowered from "
+                                f"{minutes_text(policy.session_limit_s)} to {minutes_text(limit_s)}: it ends "
+                                f"{DEVICE_CAP_MARGIN_S} s before the device's own session cap of "
+                                f"{minutes_text(caps.max_session_s)}"))
     if timeline.total_s > limit_s + EPS:
         why = policy.session_reason if limit_s == policy.session_limit_s else "the device's session cap"
         findings.append(Finding(Level.LIMIT, f"this {minutes_text(timeline.total_s)} program is ended at "

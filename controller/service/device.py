@@ -14,7 +14,7 @@ from pathlib import Path
 from controller.clock import Clock
 from controller.paths import rest_file
 from controller.program.loader import LoadedProgram
-from controller.runs.player import OFFSET_LIMIT
+from controller.runs.offset import OFFSET_MAX
 from controller.runs.sessionlog import SessionLog
 from controller.safety.health import HealthProfile
 from controller.safety.policy import SafetyPolicy, policy_for
@@ -121,7 +121,7 @@ def offset_note(asked: int, offset: int, wanted: int, policy: SafetyPolicy) -> s
     """What a front end shows after setting the intensity offset: where it was clamped, and by what."""
     note = f"intensity offset {offset:+d}"
     if offset != asked:
-        note += f" (asked {asked:+d}: offsets go from -{OFFSET_LIMIT} to +{OFFSET_LIMIT})"
+        note += f" (asked {asked:+d}: offsets go from -{OFFSET_MAX} to +{OFFSET_MAX})"
     if wanted > policy.max_intensity:
         note += f"; held at {policy.max_intensity}/10 by {policy.intensity_reason}"
     return note

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from controller.runs.session import TRANSITIONS, mermaid_diagram
+from controller.runs.diagram import mermaid_diagram
+from controller.runs.session import TRANSITIONS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "state-machine.md"
 

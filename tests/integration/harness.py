@@ -20,6 +20,8 @@ from sim.protocol import EventCode
 from sim.records import TimelineEntry
 
 ZoneState = tuple[str, int, int, int]  # motion, intensity, speed, heat
+GIVE_UP_S = 3600.0  # virtual seconds: a run still going then is a bug, ended by an emergency stop
+STILL_TICKS = 10_000  # ticks in a row at one virtual instant: the player is spinning, also a bug
 
 
 def state_at(timeline: list[TimelineEntry], t: float) -> dict[int, ZoneState]:
@@ -33,6 +35,25 @@ def state_at(timeline: list[TimelineEntry], t: float) -> dict[int, ZoneState]:
         else:
             zones[entry.zone_id] = (entry.motion, entry.intensity, entry.speed, entry.heat)
     return zones
+
+
+def actuation_s(timeline: list[TimelineEntry], until: float) -> float:
+    """Seconds up to `until` during which the device had anything on, from its own recorded timeline."""
+    on: set[int] = set()
+    total, since = 0.0, 0.0
+    for entry in timeline:
+        if entry.t > until:
+            break
+        was_on = bool(on)
+        if entry.is_off:
+            on.discard(entry.zone_id)
+        else:
+            on.add(entry.zone_id)
+        if on and not was_on:
+            since = entry.t
+        elif was_on and not on:
+            total += entry.t - since
+    return total + (until - since if on else 0.0)
 
 
 def expected(command: Command) -> dict[int, ZoneState]:
@@ -51,6 +72,7 @@ class Run:
     timeline: Timeline
     outcome: Outcome | None = None
     notes: list[str] = field(default_factory=list)
+    gave_up: bool = False
 
     @property
     def origin(self) -> float:
@@ -78,7 +100,21 @@ def prepare(program: str = "circulation-warmup", *, profile: str = "foot", fault
     session = make_session(open_link, clock, plan.policy)
     timeline, _ = prepare_timeline(session, plan)
     run_holder: list[Run] = []
-    tick = (lambda snap: on_tick(run_holder[0], snap)) if on_tick else None
+
+    still = [0.0, 0]  # the clock time of the last tick, and how many ticks in a row saw it
+
+    def tick(snap: Snapshot) -> None:
+        run = run_holder[0]
+        still[1] = still[1] + 1 if run.clock.now() == still[0] else 0
+        still[0] = run.clock.now()
+        stuck = still[1] > STILL_TICKS and "the virtual clock stood still"
+        if (stuck or run.clock.now() > GIVE_UP_S) and not run.gave_up:  # a bug that never ends
+            run.gave_up = True
+            run.notes.append(f"the test gave up: {stuck or f'{GIVE_UP_S:g} s of virtual time passed'}")
+            run.player.controls.emergency_stop()
+        if on_tick is not None:
+            on_tick(run, snap)
+
     player = Player(session, timeline, session_limit_s=plan.policy.session_limit_s, reconnect=reconnect,
                     on_tick=tick)
     run = Run(clock, device, session, player, timeline)

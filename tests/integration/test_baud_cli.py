@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 from controller import exitcodes
-from tests.integration.test_cli_run import massagectl, sim_pty  # noqa: F401 - sim_pty is a fixture
+from tests.integration.simprocess import SimProcess
+from tests.integration.test_cli_run import massagectl
 
 
-def test_probe_at_9600_paces_the_handshake_and_still_reads_every_zone(sim_pty: tuple[str, Path]) -> None:  # noqa: F811
-    port, _ = sim_pty
+def test_probe_at_9600_paces_the_handshake_and_still_reads_every_zone(sim_process: SimProcess) -> None:
+    port = sim_process.path
     t0 = time.monotonic()
     done = massagectl("probe", "--port", port, "--baud", "9600", "--json")
     took = time.monotonic() - t0

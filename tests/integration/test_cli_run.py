@@ -4,37 +4,20 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from controller import exitcodes
 from controller.wire.protocol import MsgType
+from tests.integration.simprocess import MASSAGECTL, SimProcess
 
-MASSAGECTL = [sys.executable, "-m", "controller.cli"]
 ANSI = re.compile(r"\x1b\[")
 
 
 def massagectl(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*MASSAGECTL, *args], capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture
-def sim_pty(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """`massagectl sim --pty` in its own process; yields (pty path, its --record file)."""
-    record = tmp_path / "record.jsonl"
-    proc = subprocess.Popen([*MASSAGECTL, "sim", "--pty", "--record", str(record)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    path = proc.stdout.readline().strip()
-    assert path.startswith("/dev/"), proc.stderr.read() if proc.stderr else ""
-    yield path, record
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=10) == 0
 
 
 def records(path: Path) -> list[dict[str, object]]:
@@ -59,33 +42,8 @@ def test_run_on_the_virtual_clock_completes_with_a_log_and_plain_lines(tmp_path:
     assert report.returncode == 0 and json.loads(report.stdout)["outcome"] == "completed"
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_signal_mid_run_stops_the_device_and_says_stopped_by_user(
-        sim_pty: tuple[str, Path], tmp_path: Path, sig: signal.Signals) -> None:
-    port, record = sim_pty
-    log = tmp_path / "session.jsonl"
-    proc = subprocess.Popen([*MASSAGECTL, "run", "circulation-warmup", "--port", port, "--log", str(log)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    for line in proc.stdout:  # wait for the first step to be running: an event, not a sleep
-        if "step 1/" in line:
-            break
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=20)
-    assert proc.returncode == exitcodes.STOPPED_BY_USER, err
-    assert "Traceback" not in err
-    sent = [r["type"] for r in records(log) if r["kind"] == "tx"]
-    actuator_frames = [t for t in sent if t in ("SET", "SOFT_STOP", "ESTOP")]
-    assert actuator_frames[-1] in ("SOFT_STOP", "ESTOP")  # a stop is the last actuator frame
-    actuators = [r for r in records(record) if r["kind"] == "actuator"]
-    on: dict[object, object] = {}
-    for r in actuators:
-        on[r["zone_id"]] = r["intensity"] or r["heat"]
-    assert actuators and not any(on.values()), "the simulator recorded everything off"
-
-
-def test_probe_prints_the_foot_profile(sim_pty: tuple[str, Path]) -> None:
-    port, _ = sim_pty
+def test_probe_prints_the_foot_profile(sim_process: SimProcess) -> None:
+    port = sim_process.path
     done = massagectl("probe", "--port", port)
     assert done.returncode == 0, done.stderr
     assert "SIMULATOR" in done.stdout

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from controller.runs.player import OFFSET_LIMIT, Outcome, Snapshot
+from controller.runs.offset import OFFSET_MAX
+from controller.runs.player import Outcome, Snapshot
 from controller.runs.session import State
 from tests.integration.harness import Run, play, state_at
 
@@ -21,7 +22,7 @@ def _at_once(position_s: float, action: object) -> object:
     return tick
 
 
-@pytest.mark.parametrize(("level", "expected"), [(3, 3), (15, OFFSET_LIMIT), (-40, -OFFSET_LIMIT)])
+@pytest.mark.parametrize(("level", "expected"), [(3, 3), (15, OFFSET_MAX), (-40, -OFFSET_MAX)])
 def test_set_offset_is_clamped_as_the_keys_clamp_it(level: int, expected: int) -> None:
     seen: list[int] = []
 
@@ -35,7 +36,7 @@ def test_set_offset_is_clamped_as_the_keys_clamp_it(level: int, expected: int) -
     run = play("circulation-warmup", on_tick=tick)
     assert run.outcome == Outcome.STOPPED
     assert expected in seen[5:], "the offset the player applied"
-    assert all(abs(o) <= OFFSET_LIMIT for o in seen)
+    assert all(abs(o) <= OFFSET_MAX for o in seen)
 
 
 def test_set_offset_raises_the_device_as_far_as_the_gate_allows() -> None:

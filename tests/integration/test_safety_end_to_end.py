@@ -21,7 +21,7 @@ from controller.program.compiler import compile_program
 from controller.program.library import program_folders, resolve_program
 from controller.program.model import Program
 from controller.runs import check_run, make_session
-from controller.runs.player import Player, Snapshot
+from controller.runs.player import Outcome, Player, Snapshot
 from controller.safety.health import HealthProfile
 from controller.safety.limits import (
     HARD_MAX_SESSION_S,
@@ -62,7 +62,10 @@ def test_what_reaches_the_device_never_exceeds_a_limit(program: Program, profile
             player.controls.intensity_up()
 
     player = Player(session, timeline, session_limit_s=policy.session_limit_s, on_tick=press_plus)
-    player.run()
+    assert player.run() in (Outcome.COMPLETED, Outcome.SESSION_LIMIT), session.error
+    # a run that sent nothing would pass every check below: every zone the program works must have been on
+    asked = {s.zone_id for c in timeline.commands for s in c.settings if s.intensity or s.heat}
+    assert asked == {e.zone_id for e in device.timeline if not e.is_off}
 
     zones = {z.id: z for z in caps.zones}
     rate = policy.ramp_levels_per_s * caps.intensity_max / PROGRAM_INTENSITY_MAX

@@ -35,7 +35,7 @@ EXPECTED: dict[str, list[str]] = {
         '{file}:1: schema_version: unsupported schema_version 2; this massagectl reads schema_version 1',
     ],
     'boolean_speed.yaml': [
-        '{file}:12: step 1 (knead heel): speed: must be a whole number 1..5, got true',
+        "{file}:12: step 1 (knead heel): speed: must be a whole number 1..5, got 'yes'",
     ],
     'chair_zone_without_fallback.yaml': [
         "{file}:9: step 1 (knead heel): zones: zone 'neck' is not on FootMate Sim (it has: toe_tips, big_toe_pad, diaphragm, kidney, spine_arch, heel, ankle, ball, outer_edge, instep, calf); to run anyway, declare fallbacks: {zones: {neck: <zone>}}",

@@ -44,3 +44,9 @@ def test_the_limits_table_states_the_named_constants() -> None:
     assert f"| session length | {DEFAULT_SESSION_LIMIT_S // 60} min | {HARD_MAX_SESSION_S // 60} min |" in DOC
     assert f"| short session (conditions below) | {SHORT_SESSION_LIMIT_S // 60} min |" in DOC
     assert f"| pause between sessions | {MIN_PAUSE_BETWEEN_SESSIONS_S // 60} min |" in DOC
+
+
+def test_the_device_cap_margin_is_the_documented_one() -> None:
+    from controller.safety.limits import DEVICE_CAP_MARGIN_S
+
+    assert f"lowered to end {DEVICE_CAP_MARGIN_S} s before the device's cap" in " ".join(DOC.split())

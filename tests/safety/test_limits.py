@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from controller.safety.assess import Level
 from controller.safety.gate import clamp_live
 from controller.safety.health import HealthProfile, PersonalLimits
-from controller.safety.limits import to_device_level
+from controller.safety.limits import DEVICE_CAP_MARGIN_S, fit_device_cap, to_device_level
 from controller.safety.policy import policy_for
 from controller.safety.shaping import limit_timeline
 from controller.timeline import Command, Timeline, ZoneSetting
@@ -117,8 +117,10 @@ def test_limit_timeline_never_exceeds_a_limit(
     policy = policy_for(profile)
     tl: Timeline = data.draw(timelines(caps))
     limited, _ = limit_timeline(tl, caps, policy)
-    assert limited.total_s <= min(policy.session_limit_s, caps.max_session_s) + 1e-6
-    assert math.isclose(limited.total_s, min(tl.total_s, policy.session_limit_s, caps.max_session_s))
+    limit_s = fit_device_cap(policy.session_limit_s, caps.max_session_s)  # ends before the device's cap
+    assert limit_s <= min(policy.session_limit_s, max(0, caps.max_session_s - DEVICE_CAP_MARGIN_S))
+    assert limited.total_s <= limit_s + 1e-6
+    assert math.isclose(limited.total_s, min(tl.total_s, limit_s))
     previous: Command | None = None
     for command in limited.commands:
         assert command.duration_s > 0

@@ -31,7 +31,7 @@ def serve_args(*extra: str) -> list[str]:
     return [*MASSAGECTL, "serve", "--sim", "2", "--no-mqtt", "--no-log", *extra]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT])
 def test_each_stop_signal_stops_every_device(sig: signal.Signals) -> None:
     proc = subprocess.Popen(serve_args(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen: list[str] = []

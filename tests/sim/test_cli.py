@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import select
+import shlex
 import signal
 import subprocess
 import sys
@@ -14,8 +17,9 @@ import serial
 from click.testing import CliRunner
 
 from controller.cli import main
-from sim.messages import Hello, HelloReply
-from tests.sim.helpers import Host
+from sim.messages import Ack, Hello, HelloReply
+from sim.protocol import MsgType
+from tests.sim.helpers import Host, entry, set_cmd
 from tests.sim.test_servers import SerialPort
 
 START_TIMEOUT_S = 10.0
@@ -114,3 +118,48 @@ def test_defect_help_names_every_defect_and_an_unknown_one_is_a_clear_error() ->
     assert "NON-CONFORMING" in help_text and all(name in help_text for name in DEFECTS)
     result = CliRunner().invoke(main, ["sim", "--pty", "--defect", "fast-estop"])
     assert result.exit_code == 2 and "no defect 'fast-estop'" in result.output
+
+
+def start_sim_in_background(*args: str) -> tuple[subprocess.Popen[str], int, str]:
+    """`massagectl sim` as a background job of a non-interactive bash, which starts it with SIGINT and
+    SIGQUIT ignored; returns bash, the simulator's pid and its first line (the port)."""
+    command = shlex.join([sys.executable, "-c", "from controller.cli import main; main()", "sim", *args])
+    proc = subprocess.Popen(["bash", "-c", f'{command} & echo "pid $!"; wait $!; echo "exit $?"'],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    lines = [proc.stdout.readline().strip() for _ in range(2)]  # bash's pid line and the port, any order
+    pid_line = next(line for line in lines if line.startswith("pid "))
+    return proc, int(pid_line.split()[1]), next(line for line in lines if line != pid_line)
+
+
+STOP_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT]
+
+
+@pytest.mark.parametrize("how", ["popen", "bash-background"])
+@pytest.mark.parametrize("sig", STOP_SIGNALS, ids=[s.name for s in STOP_SIGNALS])
+def test_every_stop_signal_turns_the_simulated_device_off_and_exits_cleanly(
+        sig: signal.Signals, how: str, tmp_path: Path, stop_later: list[subprocess.Popen[str]]) -> None:
+    """Issue 14 unsafe #2: `sim` too stops its device on SIGINT, SIGTERM, SIGHUP and SIGQUIT."""
+    record = tmp_path / "r.jsonl"
+    if how == "popen":
+        proc, path = start_sim("--pty", "--record", str(record))
+        pid = proc.pid
+    else:
+        proc, pid, path = start_sim_in_background("--pty", "--record", str(record))
+    stop_later.append(proc)
+    with serial.Serial(path, timeout=0.5) as port:
+        host = Host(SerialPort(port))
+        host.command(Hello(1, 1))
+        assert host.command(set_cmd(entry(4))) == Ack(MsgType.SET)  # a zone is on
+        os.kill(pid, sig)
+        try:
+            out, stderr = proc.communicate(timeout=START_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.kill(pid, signal.SIGKILL)  # bash's child, which stop_later cannot reach
+            raise
+    code = proc.returncode if how == "popen" else int(out.split("exit ")[-1])
+    assert code == 0, stderr
+    assert "Traceback" not in stderr
+    actuators = [json.loads(line) for line in record.read_text().splitlines() if '"actuator"' in line]
+    assert actuators[0]["intensity"] == 4
+    assert actuators[-1]["intensity"] == 0 and actuators[-1]["cause"] == "shutdown"

@@ -145,3 +145,22 @@ def test_closed_transport_refuses_io() -> None:
         transport.write(b"\x00")
     with pytest.raises(OSError):
         transport.read(1, 0.1)
+
+
+def test_a_flapping_link_is_unplugged_again_after_each_replug() -> None:
+    """FaultPlan disconnect_every_s: each reopened port vanishes that long after it was plugged in."""
+    clock = VirtualClock()
+    transport, _ = make_pair(clock, faults=FaultPlan(disconnect_at=1.0, disconnect_every_s=2.0))
+    clock.advance(1.0)
+    with pytest.raises(ConnectionResetError):
+        transport.write(encode_frame(1, MsgType.HEARTBEAT))
+    again = transport.reopen()
+    clock.advance(1.9)
+    again.write(encode_frame(2, MsgType.HEARTBEAT))  # still plugged in
+    clock.advance(0.1)
+    with pytest.raises(ConnectionResetError):
+        again.write(encode_frame(3, MsgType.HEARTBEAT))
+    unplugged = again.reopen()
+    unplugged.unplug()  # a test pulls the cable by hand
+    with pytest.raises(ConnectionResetError):
+        unplugged.read(10, 0.0)

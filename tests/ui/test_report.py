@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from controller.cli import main
-from controller.runs.report import Incident, LogError, ZoneSummary, load_report, parse_lines, summarise
+from controller.runs.logrecords import parse_lines
+from controller.runs.report import Incident, LogError, ZoneSummary, load_report, summarise
 
 DATA = Path(__file__).parent / "data"
 FAULT_LOG = DATA / "session-fault.jsonl"
@@ -207,3 +208,31 @@ def test_a_log_appended_to_twice_reports_the_last_session_or_the_one_asked_for(t
     result = CliRunner().invoke(main, ["report", str(log), "--session", "1"])
     assert result.exit_code == 0, result.output
     assert "1 of 2 in this log" in result.output and "first" in result.output
+
+
+def _real_log(tmp_path: Path, log: Path, program: str) -> None:
+    """A log written by `massagectl run` itself: its handshake records come before its session record."""
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_STATE_HOME": str(tmp_path / "state")}
+    result = CliRunner().invoke(main, ["run", program, "--sim", "--speed", "max", "--log", str(log),
+                                       "--acknowledge"], env=env)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_log_of_one_run_holds_one_session(tmp_path: Path) -> None:
+    """Issue 14: the handshake before the session record made a phantom first session ("2 of 2")."""
+    log = tmp_path / "one.jsonl"
+    _real_log(tmp_path, log, "circulation-warmup")
+    report = load_report(log)
+    assert (report.session, report.sessions, report.program) == (1, 1, "circulation-warmup")
+    assert report.outcome == "completed"
+    result = CliRunner().invoke(main, ["report", str(log)])
+    assert result.exit_code == 0 and "in this log" not in result.output, result.output
+
+
+def test_a_log_appended_by_two_runs_holds_two_sessions_each_with_its_handshake(tmp_path: Path) -> None:
+    log = tmp_path / "two.jsonl"
+    _real_log(tmp_path, log, "circulation-warmup")
+    _real_log(tmp_path, log, "sleep")
+    first, second = load_report(log, 1), load_report(log, 2)
+    assert (first.program, second.program, second.sessions) == ("circulation-warmup", "sleep", 2)
+    assert first.outcome == second.outcome == "completed"

@@ -1,0 +1,60 @@
+"""The signals that end a long-running command, installed explicitly whatever the process inherited.
+
+A shell without job control (`massagectl run … &` in a script) starts a background job with SIGINT and
+SIGQUIT ignored, and Python installs its KeyboardInterrupt handler only when SIGINT was not ignored; SIGHUP
+(the terminal closed) and SIGQUIT (Ctrl-\\) would end the process by their default action, leaving a
+device to its own watchdog. So `run` and `sim` handle all four: each stops the device and exits as a stop
+by the user. Handlers run in the main thread between bytecodes, possibly inside a lock that thread holds:
+they must not take a lock (no threading.Event.set), only set a flag, append to a deque or write to a pipe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+Handler = Callable[[int, FrameType | None], None]
+
+
+@contextmanager
+def stop_signals(handler: Handler) -> Iterator[None]:
+    """`handler` for every stop signal while inside; then what was there before (ignored stays ignored)."""
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            if old is not None:  # None: set outside Python, nothing to give back
+                signal.signal(sig, old)
+
+
+class SignalWait:
+    """A handler that records the signal and wakes `wait`, lock-free (a list append and a byte down a pipe),
+    for a main thread that has nothing to do but wait for a stop signal (`sim`, `serve`)."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.received.append(signum)
+        with contextlib.suppress(BlockingIOError):  # a full pipe already wakes the loop
+            os.write(self._wake_w, b"\0")
+
+    def wait(self) -> str:
+        """Block until a stop signal arrives; its name (SIGTERM …)."""
+        while not self.received:
+            select.select([self._wake_r], [], [])
+        return signal.Signals(self.received[0]).name
+
+    def close(self) -> None:
+        os.close(self._wake_r)
+        os.close(self._wake_w)
