@@ -159,6 +159,7 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
         _stop_quietly(session)
         if log is not None:
             log.write("end", outcome="fault", position_s=0, error=str(err))
+            log.flush()
         raise
     return _finish(session, player, outcome, view, log)
 

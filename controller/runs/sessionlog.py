@@ -16,6 +16,11 @@ Schema version 2. Logs written before there was a `schema_version` (version 1) n
 errors by their Python classes (SetActuators, LinkClosed); `report` reads both. Written by the command
 line from the link's trace callback and the session's hooks; read by `report`.
 
+On a VirtualClock (a simulated run at full speed) lines are buffered and written at the end, when the
+buffer fills, and on close (a run that fails closes the log too); on any other clock each line is flushed
+as it is written, so a crash loses nothing. Records are built from each message's fields directly (no
+`dataclasses.asdict`, which copies every value deeply): the log is most of a simulated run's cost (issue 12).
+
 The log is opened through controller/userfiles.py (a regular file, made with its folder if missing; a
 FIFO, socket or device is refused before anything runs). Writing never raises: the link calls `trace` in
 the middle of an exchange with the device, where an exception would leave it half done. A write that
@@ -31,11 +36,13 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from controller.clock import Clock
+from controller.clock import Clock, VirtualClock
 from controller.errors import OutputError
 from controller.paths import logs_dir
 from controller.userfiles import open_for_append
 from controller.wire.protocol import EventCode, Frame
+
+_encode = json.JSONEncoder(default=str).encode
 
 
 def default_log_path(now: dt.datetime | None = None) -> Path:
@@ -46,14 +53,36 @@ def default_log_path(now: dt.datetime | None = None) -> Path:
 SCHEMA_VERSION = 2
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _names(kind: type) -> tuple[str, ...]:
+    """A message class's field names, in order (looked up once per class)."""
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as JSON data: a tuple of records (SET entries, STATUS zones) becomes dicts."""
+    if type(value) is tuple and value and hasattr(value[0], "__dataclass_fields__"):
+        return tuple(message_fields(item) for item in value)
+    return value
+
+
+def message_fields(message: object) -> dict[str, Any]:
+    """A message's fields by name, as `dataclasses.asdict` gives them, at a fraction of its cost."""
+    return {name: _plain(getattr(message, name)) for name in _names(type(message))}
+
+
 def frame_record(frame: Frame) -> dict[str, Any]:
     """A frame as plain JSON data, its type by the protocol's name for it."""
-    fields = dataclasses.asdict(frame.message)
-    return {"seq": frame.seq, "type": frame.message.TYPE.name, "fields": fields}
+    return {"seq": frame.seq, "type": frame.message.TYPE.name, "fields": message_fields(frame.message)}
 
 
 class SessionLog:
-    """Appends records to a JSON Lines file, flushed per line so a crash loses nothing written."""
+    """Appends records to a JSON Lines file: flushed per line in real time, buffered on a VirtualClock."""
 
     def __init__(self, path: Path, clock: Clock, stream: IO[str] | None = None) -> None:
         """Open (append to) the log at `path`, or write to `stream` when given; OutputError when the
@@ -63,6 +92,7 @@ class SessionLog:
         self._t0 = clock.now()
         self._file: IO[str] = stream if stream is not None else open_for_append(path, "session log")
         self.failure: OutputError | None = None
+        self._flush_each = not isinstance(clock, VirtualClock)
 
     def write(self, kind: str, **fields: Any) -> None:
         """Append one record; never raises (a failure is kept in `failure`, see the module's docstring)."""
@@ -71,8 +101,9 @@ class SessionLog:
         record = {"t": round(self._clock.now() - self._t0, 6),
                   "wall": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "kind": kind, **fields}
         try:
-            self._file.write(json.dumps(record, default=str) + "\n")
-            self._file.flush()
+            self._file.write(_encode(record) + "\n")
+            if self._flush_each:
+                self._file.flush()
         except (OSError, ValueError) as err:  # ValueError: written after close
             self._failed(err)
 
@@ -85,6 +116,13 @@ class SessionLog:
                 name = EventCode(code).name if code in EventCode._value2member_map_ else str(code)
                 self.write("event", code=code, name=name, arg=record["fields"]["arg"])
             self.write(direction, **record)
+
+    def flush(self) -> None:
+        """Write out what is buffered; a failure is kept in `failure`, never raised."""
+        try:
+            self._file.flush()
+        except (OSError, ValueError) as err:
+            self._failed(err)
 
     def begin(self, **fields: Any) -> None:
         """The `session` record that starts a session, with the log's schema version."""
