@@ -11,7 +11,7 @@ import errno
 import threading
 from collections.abc import Iterable
 
-from controller.clock import Clock
+from controller.clock import Clock, VirtualClock
 from sim.defects import device_class
 from sim.device import Device
 from sim.faults import FaultPlan
@@ -55,6 +55,11 @@ class SimTransport:
                 wake_t = min(deadline, self._next_event_t())
                 self._wake.clear()
             self._clock.wait_until(wake_t, self._wake)
+
+    def runs_ahead(self) -> bool:
+        """True on a VirtualClock: the device lives in this process and time moves only when the host
+        waits, so the host may hand it a run of keep-alives in one step (controller/runs/fastpath.py)."""
+        return isinstance(self._clock, VirtualClock)
 
     @property
     def in_waiting(self) -> int:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from controller.errors import DeviceFault, LinkError, SessionError
 from controller.runs.budget import SessionBudget
 from controller.runs.controls import Controls
+from controller.runs.fastpath import keep_alive_run, wake_at
 from controller.runs.offset import OFFSET_MAX, nudged, with_offset
 from controller.runs.outcome import Interrupted, Outcome, Snapshot
 from controller.runs.session import Session, State
@@ -173,6 +174,7 @@ class Player:
             s.apply(wanted)
         elif now >= s.last_tx + s.cadence.keepalive_s:
             s.keep_alive()
+            keep_alive_run(self, self._next_deadline(keep_alive=False))
 
     def _tick_idle(self, state: str) -> None:
         now = self.clock.now()
@@ -187,10 +189,11 @@ class Player:
         else:
             s.poll_events()
 
-    def _next_deadline(self) -> float:
+    def _next_deadline(self, keep_alive: bool = True) -> float:
         now = self.clock.now()
         s = self.session
-        deadlines = [s.last_tx + s.cadence.keepalive_s, s.last_status + self._status_every_s()]
+        deadlines = [s.last_status + self._status_every_s(), s.last_tx + s.cadence.keepalive_s if keep_alive
+                     else float("inf")]
         if s.state == State.RUNNING:
             k = self.index_at(self._position_at(now))
             nxt = self.commands[k + 1].start_s if k + 1 < len(self.commands) else self.timeline.total_s
@@ -202,7 +205,7 @@ class Player:
             deadlines.append(self._stop_by)
         elif s.state == State.PAUSED:
             deadlines.append(self.budget.device_deadline())
-        return max(now, min(deadlines))
+        return wake_at(now, deadlines)
 
     def _status_every_s(self) -> float:
         """Temperature matters while heating; otherwise STATUS only confirms the device's state."""
@@ -283,15 +286,11 @@ class Player:
             elif request in ("intensity_up", "intensity_down") and state in (State.RUNNING, State.PAUSED):
                 self._nudge(1 if request == "intensity_up" else -1)
             elif request.startswith("set_offset ") and state in (State.RUNNING, State.PAUSED):
-                self._set_offset(int(request.removeprefix("set_offset ")))
+                self.offset = max(-OFFSET_MAX, min(OFFSET_MAX, int(request.removeprefix("set_offset "))))
             elif request == "skip" and state in (State.RUNNING, State.PAUSED):
                 self._skip()
         except SessionError as err:
             self.on_note(str(err))
-
-    def _set_offset(self, level: int) -> None:
-        """A remote control's absolute offset (serve, the web console), within ±OFFSET_MAX."""
-        self.offset = max(-OFFSET_MAX, min(OFFSET_MAX, level))
 
     def _nudge(self, direction: int) -> None:
         """`+` / `-`: the next offset that changes what the limits let the device hold (runs/offset.py)."""

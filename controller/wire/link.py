@@ -208,6 +208,11 @@ class Link:
         flags = STATUS_FLAG_ONLY_ON if only_on and self.minor else None
         return _expect(self.request(GetStatus(flags)), Status)
 
+    def runs_ahead(self) -> bool:
+        """Whether the transport says it runs ahead of real time (the in-process simulator on a
+        VirtualClock: controller/runs/fastpath.py); a real port or pty never does."""
+        return bool(getattr(self.transport, "runs_ahead", bool)())
+
     def close(self) -> None:
         """Close the transport; commands after it raise LinkClosed. Closing twice is harmless."""
         if not self._closed:
