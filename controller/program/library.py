@@ -4,7 +4,10 @@ A name resolves only inside the configured folders: names are program ids (no `/
 found there is used only if it is a regular file whose real path stays inside the folder. Only a
 reference written as a path (with a `/` or a .yaml/.yml ending) opens a file elsewhere.
 Folders are searched in order — `--dir` folders, then the user folder, then the built-in library — and the
-first folder holding the id wins; two files with one id in the same folder are an error.
+first folder holding the id wins; two files with one id in the same folder are an error. A file named
+after the id (`sleep.yaml` for `sleep`) is tried first in each folder and, when it holds that id, wins
+without the folder's other files being parsed (start-up, issue 12); `massagectl list` still reports a
+second file with the same id there.
 """
 
 from __future__ import annotations
@@ -120,6 +123,9 @@ def resolve_program(ref: str, folders: Sequence[ProgramFolder]) -> LoadedProgram
             f"{ref!r} is neither a program name (lower-case letters, digits, - and _) nor a file path")])
     known: list[str] = []
     for folder in folders:
+        named = _named_file(ref, folder)
+        if named is not None:
+            return named
         entries = scan_folder(folder)
         matches = [e for e in entries if e.id == ref]
         if len(matches) > 1:
@@ -131,3 +137,14 @@ def resolve_program(ref: str, folders: Sequence[ProgramFolder]) -> LoadedProgram
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise ProgramErrors([UnplacedProgramError(
         f"no program named {ref!r}{hint} (`massagectl list` shows them all)")])
+
+
+def _named_file(ref: str, folder: ProgramFolder) -> LoadedProgram | None:
+    """The program in `folder` from the file named after `ref`, if there is one and its id is `ref`."""
+    for suffix in PROGRAM_SUFFIXES:
+        file = folder.path / f"{ref}{suffix}"
+        if file.is_file():
+            entry = _entry(file, folder)
+            if entry.id == ref:
+                return entry.loaded
+    return None

@@ -108,3 +108,19 @@ def test_explicit_paths_may_be_absolute(tmp_path: Path) -> None:
 def test_missing_dir_option_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ProgramErrors, match="no such program folder"):
         resolve_program("sleep", _folders(tmp_path, tmp_path / "nope"))
+
+
+def test_a_file_named_after_the_id_is_found_without_parsing_the_others(tmp_path: Path) -> None:
+    """Start-up (issue 12): `sleep` opens sleep.yaml and parses nothing else — not even a neighbour that
+    claims the same id (which `list` reports, test_duplicate_ids_in_one_folder)."""
+    folder = tmp_path / "d"
+    path = _write(folder, "sleep.yaml", "sleep")
+    _write(folder, "also-sleep.yaml", "sleep")
+    assert resolve_program("sleep", _folders(tmp_path, folder)).file == str(path)
+
+
+def test_a_file_named_after_another_id_falls_back_to_the_scan(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    _write(folder, "sleep.yaml", "calm")
+    path = _write(folder, "other.yaml", "sleep")
+    assert resolve_program("sleep", _folders(tmp_path, folder)).file == str(path)
