@@ -1,26 +1,16 @@
-"""`massagectl`: the command line. Each feature's module declares its commands and lists them in COMMANDS."""
+"""`massagectl`: the command line. Each feature's module declares its commands and lists them in COMMANDS;
+controller/cli/commands.py names the module of each, imported only when its command is used."""
 
 from __future__ import annotations
 
 import io
-import logging
 import os
 import sys
 
 import click
 
 from controller import exitcodes
-from controller.cli import (
-    conformance_cmds,
-    device_cmds,
-    program_cmds,
-    report_cmds,
-    run_cmds,
-    safety_cmds,
-    serve_cmds,
-    sim_cmds,
-    web_cmds,
-)
+from controller.cli.commands import LazyGroup
 from controller.errors import (
     ConfigError,
     DeviceFault,
@@ -33,7 +23,6 @@ from controller.errors import (
     ProtocolError,
     SafetyRefusal,
 )
-from controller.ui.text import PrintableFormatter, printable
 
 
 def exit_code_for(err: MassagerError) -> int:
@@ -49,13 +38,15 @@ def exit_code_for(err: MassagerError) -> int:
     return exitcodes.BAD_INPUT
 
 
-class _Group(click.Group):
+class _Group(LazyGroup):
     """Turns every expected error into one line on stderr and its exit code, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except MassagerError as err:
+            from controller.ui.text import printable
+
             click.echo(f"massagectl: {printable(err, newlines=True)}", err=True)
             sys.exit(exit_code_for(err))
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
@@ -69,6 +60,8 @@ class _Group(click.Group):
         except Exception as err:  # a bug: say so plainly; the traceback only on request
             if os.environ.get("MASSAGECTL_DEBUG"):
                 raise
+            from controller.ui.text import printable
+
             click.echo(f"massagectl: internal error: {type(err).__name__}: {printable(err)} (a bug: please "
                        "report it; MASSAGECTL_DEBUG=1 shows the traceback)", err=True)
             sys.exit(exitcodes.INTERNAL)
@@ -78,6 +71,10 @@ class _Group(click.Group):
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for wire traces).")
 def main(verbose: int) -> None:
     """Drive USB foot massagers and massage chairs, run massage programs, and author them."""
+    import logging  # here, not at the top: `--help` never needs it (start-up, issue 12)
+
+    from controller.ui.text import PrintableFormatter
+
     for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 terminal shows \xb0 rather than failing on °
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
@@ -86,8 +83,3 @@ def main(verbose: int) -> None:
     handler.setFormatter(PrintableFormatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     logging.basicConfig(level=level, handlers=[handler])
 
-
-for _module in (device_cmds, program_cmds, report_cmds, run_cmds, safety_cmds, sim_cmds, conformance_cmds,
-                serve_cmds, web_cmds):
-    for _command in _module.COMMANDS:
-        main.add_command(_command)

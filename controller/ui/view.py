@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol, TextIO
 
-from rich.console import Console
-
 from controller.runs.player import Snapshot
 from controller.timeline import Timeline
-from controller.ui.live import LiveView
 from controller.ui.plain import PlainView
 from controller.wire.capabilities import DeviceCapabilities
 
@@ -39,7 +36,14 @@ class View(Protocol):
 
 
 def make_view(stream: TextIO, *, interactive: bool) -> View:
-    """A live view on a terminal, plain lines otherwise (the caller knows whether keys can be read)."""
+    """A live view on a terminal, plain lines otherwise (the caller knows whether keys can be read).
+
+    rich and the live view are imported only for a terminal: plain lines (a pipe, a simulated run at full
+    speed) start without them (issue 12)."""
     if interactive:
+        from rich.console import Console
+
+        from controller.ui.live import LiveView
+
         return LiveView(Console(file=stream), auto_refresh=True)
     return PlainView(stream)
