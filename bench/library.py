@@ -44,17 +44,23 @@ def builtin_programs() -> list[Path]:
 def run_virtual(file: Path, wrap: Wrap | None = None, profile: str = "foot") -> VirtualRun:
     """Load, check, compile and play `file` on a fresh virtual clock and simulator; wall time of it all."""
     t0 = time.perf_counter()
+    player = prepared(file, wrap, profile)
+    outcome = player.run()
+    wall = time.perf_counter() - t0
+    session = player.session
+    counters = session.link.counters if session.link is not None else LinkCounters()
+    return VirtualRun(file.stem, outcome, player.clock.now(), wall, player.timeline.total_s, counters)
+
+
+def prepared(file: Path, wrap: Wrap | None = None, profile: str = "foot") -> Player:
+    """`file` loaded, checked and compiled for a fresh simulator on a fresh virtual clock: ready to play."""
     clock = VirtualClock()
     transport, _device = make_pair(clock, profile=profile)
     wire = wrap(transport, clock) if wrap is not None else transport
     plan = check_run(resolve_program(str(file), program_folders([])), None, acknowledged=True)
     session = make_session(lambda: Link(wire, clock), clock, plan.policy)
     timeline, _findings = prepare_timeline(session, plan)
-    player = Player(session, timeline, session_limit_s=plan.policy.session_limit_s, on_note=lambda t: None)
-    outcome = player.run()
-    wall = time.perf_counter() - t0
-    counters = session.link.counters if session.link is not None else LinkCounters()
-    return VirtualRun(file.stem, outcome, clock.now(), wall, timeline.total_s, counters)
+    return Player(session, timeline, session_limit_s=plan.policy.session_limit_s, on_note=lambda t: None)
 
 
 def longest_program() -> Path:

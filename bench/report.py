@@ -108,7 +108,22 @@ def memory_rows(r: dict[str, Any]) -> list[Row]:
     f = r["figures"]
     return [("8 memory", f"peak RSS, {r['params']['program']}",
              f"{f['peak_rss_mib']:.1f} MiB (imports alone {f['imports_only_mib']:.1f} MiB, run adds "
-             f"{f['run_adds_mib']:.1f} MiB)")]
+             f"{f['run_adds_mib']:.1f} MiB)")] + many_rows(r.get("many"))
+
+
+def many_rows(m: dict[str, Any] | None) -> list[Row]:
+    """Many devices in one process (bench/manydev.py): per device, the import ladder, the biggest owners."""
+    if not m:
+        return []
+    f, n = m["figures"], m["params"]["many"]
+    ladder = ", ".join(f"{name} {mib:.1f}" for name, mib in m["ladder"])
+    top = ", ".join(f"{file} {mib:.2f} MiB" for file, mib, _count in m["top"])
+    return [("8 memory", f"{n} devices in one process, {m['params']['program']}",
+             f"peak RSS {f['rss_many_mib']:.1f} MiB (1 device {f['rss_one_mib']:.1f}): "
+             f"{f['rss_per_device_mib']:.2f} MiB and {f['cpu_percent_core_per_device']:.3f}% of a core per "
+             "device played in real time (simulator in the same process; no MQTT)"),
+            ("8 memory", "peak RSS after each import (MiB)", ladder),
+            ("8 memory", f"tracemalloc's biggest owners, {n} devices played", top)]
 
 
 def serve_rows(r: dict[str, Any]) -> list[Row]:

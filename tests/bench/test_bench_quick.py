@@ -110,7 +110,13 @@ def test_startup_wire_memory(quick: dict[str, Any]) -> None:
     wire = quick["results"]["wire"]
     assert wire["frames"]["set_4zone"] > wire["frames"]["set_1zone"]
     assert all(0 < p["share_9600"] < 10 for p in wire["programs"].values())
-    assert 5 < quick["results"]["memory"]["figures"]["peak_rss_mib"] < 2000
+    memory = quick["results"]["memory"]
+    assert 5 < memory["figures"]["peak_rss_mib"] < 2000
+    assert memory["figures"]["imports_only_mib"] < memory["figures"]["peak_rss_mib"]  # its own, not inherited
+    many = memory["many"]
+    assert many["figures"]["rss_many_mib"] > many["figures"]["rss_one_mib"] > 5
+    assert 0 < many["figures"]["cpu_percent_core_per_device"] < 100
+    assert [name for name, _ in many["ladder"]][0] == "interpreter" and many["top"]
 
 
 def test_serve_through_a_real_broker(quick: dict[str, Any]) -> None:
