@@ -151,20 +151,10 @@ def firmware_rows(r: dict[str, Any]) -> list[Row]:
     return [("9 firmware", figure, value) for figure, value in firmware.rows(r["figures"])]
 
 
-def floor_rows(r: dict[str, Any]) -> list[Row]:
-    if "skipped" in r:
-        return [("9 OS floor", "skipped", r["skipped"])]
-    rows = [("9 OS floor", name, _us(f)) for name, f in r["contenders"].items()]
-    q = r["ratios"]
-    rows.append(("9 OS floor", "ratios (p50)", f"link / Python OS floor {q['link_to_os_floor']:.2f}x, "
-                 f"transport / floor {q['transport_to_os_floor']:.2f}x"))
-    return rows
-
-
 ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "roundtrip": roundtrip_rows, "schedule": schedule_rows, "virtual": virtual_rows, "idle": idle_rows,
     "stop": stop_rows, "startup": startup_rows, "wire": wire_rows, "memory": memory_rows,
-    "firmware": firmware_rows, "floor": floor_rows, "serve": serve_rows}
+    "firmware": firmware_rows, "serve": serve_rows}
 
 
 def rows(name: str, result: dict[str, Any]) -> list[Row]:

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
-    floor,
     history,
     idle,
     memory,
@@ -38,7 +37,7 @@ from bench import (
 from bench.procs import REPO
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SECTIONS = ("roundtrip", "schedule", "virtual", "idle", "stop", "startup", "wire", "memory", "floor", "serve")
+SECTIONS = ("roundtrip", "schedule", "virtual", "idle", "stop", "startup", "wire", "memory", "serve")
 OPTIONAL = ("firmware",)  # slow, needs the AVR toolchain and simavr, and measures another program
 
 
@@ -82,7 +81,6 @@ def plan(quick: bool) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
                                                  _longest(done)),
         "serve": lambda _: serve.run(serve.QUICK if q else serve.ServeParams()),
         "firmware": lambda _: _firmware(q),
-        "floor": lambda _: floor.run(floor.FloorParams(200, 2) if q else floor.FloorParams()),
     }
 
 

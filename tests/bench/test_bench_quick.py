@@ -138,7 +138,7 @@ def test_every_target_has_a_mark(quick: dict[str, Any]) -> None:
     assert all(isinstance(t["met"], bool) and math.isfinite(t["value"]) for t in targets)
 
 
-def test_wire_per_direction_and_the_os_floor(quick: dict[str, Any]) -> None:
+def test_wire_per_direction(quick: dict[str, Any]) -> None:
     wire = quick["results"]["wire"]
     assert set(wire["runs"]) == {"foot/115200", "foot/9600", "chair/115200", "chair/9600"}
     for key, programs in wire["runs"].items():
@@ -148,8 +148,3 @@ def test_wire_per_direction_and_the_os_floor(quick: dict[str, Any]) -> None:
                 shares = (case[direction]["handshake_share"], case[direction]["playing_share"])
                 assert all(0 < s < 1 for s in shares), (key, direction, shares)
     assert wire["worst_direction_share_9600"]["handshake"] > 0
-    floor = quick["results"]["floor"]
-    if "skipped" not in floor:  # no C compiler: the section says so instead
-        assert {"os_floor", "transport", "link"} <= set(floor["contenders"])
-        assert all(0 < f["p50_us"] <= f["max_us"] < 1e6 for f in floor["contenders"].values())
-        assert floor["ratios"]["link_to_os_floor"] > 0.5
