@@ -108,6 +108,15 @@ def is_folder(path: Path) -> bool:
         return False
 
 
+def is_regular(path: Path) -> bool:
+    """Whether `path` is a regular file; False, not an exception, for a name too long or a path it cannot
+    see."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):  # ValueError: a NUL in the name
+        return False
+
+
 def output_path_problem(path: Path, allow: Callable[[int], bool]) -> str | None:
     """Why `path` cannot be made or replaced as an output, or None: its folder must exist, and what is
     already there must be of a kind `allow` accepts (stat.S_ISREG, stat.S_ISLNK) on its mode."""

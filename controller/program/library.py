@@ -24,7 +24,7 @@ from controller.paths import user_programs_dir
 from controller.program.diagnostics import UnplacedProgramError
 from controller.program.loader import LoadedProgram, load_program_file
 from controller.program.vocabulary import PROGRAM_ID_RE
-from controller.userfiles import is_folder
+from controller.userfiles import is_folder, is_regular
 from programs import PROGRAMS_DIR
 
 PROGRAM_SUFFIXES = (".yaml", ".yml")
@@ -140,10 +140,13 @@ def resolve_program(ref: str, folders: Sequence[ProgramFolder]) -> LoadedProgram
 
 
 def _named_file(ref: str, folder: ProgramFolder) -> LoadedProgram | None:
-    """The program in `folder` from the file named after `ref`, if there is one and its id is `ref`."""
+    """The program in `folder` from the file named after `ref`, if there is one and its id is `ref`; None
+    also for a folder it cannot look in (the scan that follows says why)."""
+    if not is_folder(folder.path):
+        return None
     for suffix in PROGRAM_SUFFIXES:
         file = folder.path / f"{ref}{suffix}"
-        if file.is_file():
+        if is_regular(file):
             entry = _entry(file, folder)
             if entry.id == ref:
                 return entry.loaded

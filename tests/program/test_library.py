@@ -124,3 +124,9 @@ def test_a_file_named_after_another_id_falls_back_to_the_scan(tmp_path: Path) ->
     _write(folder, "sleep.yaml", "calm")
     path = _write(folder, "other.yaml", "sleep")
     assert resolve_program("sleep", _folders(tmp_path, folder)).file == str(path)
+
+
+def test_a_folder_name_too_long_for_the_file_system_is_said_not_a_crash(tmp_path: Path) -> None:
+    """Looking for sleep.yaml in a --dir whose name is too long (ENAMETOOLONG) must not raise OSError."""
+    with pytest.raises(ProgramErrors, match="no such program folder"):
+        resolve_program("sleep", _folders(tmp_path, tmp_path / ("x" * 5000)))
