@@ -86,6 +86,11 @@ class FaultyChannel:
         self.frames_dropped = 0
         self._clean = not plan.has_frame_faults  # the plan is frozen: no fault can ever fire
 
+    @property
+    def straight(self) -> bool:
+        """Bytes pass through at once and unchanged: no frame fault can fire and nothing is held back."""
+        return self._clean and not self._queue
+
     def pass_through(self, data: bytes, now: float) -> bytes:
         """`push(data, now)` then `pop_ready(now)`, without queueing when nothing can hold bytes back."""
         if self._clean and not self._queue:

@@ -41,6 +41,18 @@ class SimTransport:
             self._collect(now)
         self._wake.set()
 
+    def write_keepalive(self, data: bytes) -> None:
+        """`write` for a KEEPALIVE frame: on a VirtualClock the device takes it without decoding it where
+        that changes nothing (Device.receive_keepalive); anywhere else exactly `write`."""
+        if not self.runs_ahead():
+            self.write(data)
+            return
+        with self._lock:
+            now = self._check_open()
+            self.device.receive_keepalive(bytes(data), now)
+            self._collect(now)
+        self._wake.set()
+
     def read(self, max_bytes: int, timeout_s: float) -> bytes:
         """Up to `max_bytes` from the device, waiting at most `timeout_s`; b"" on timeout."""
         deadline = self._clock.now() + max(0.0, timeout_s)

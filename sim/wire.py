@@ -157,6 +157,11 @@ class StreamDecoder:
         self.garbage_bytes = 0
         self.high_water = 0
 
+    @property
+    def idle(self) -> bool:
+        """No half frame held and not discarding: the next whole frame is decoded on its own."""
+        return not self._buf and not self._discarding
+
     def reset(self) -> None:
         """Forget any half-received frame, as a device does when it restarts."""
         self._buf.clear()

@@ -8,7 +8,9 @@ its exact instant and through the same `Session.keep_alive` as one round of the 
 rest of the round: so the device sees the same frames at the same times. The run ends early on anything
 a round of the loop would have to look at — an event from the device, a request from the controls, a
 state change — and stops COINCIDENT_S short of the next deadline, so deadlines that floats leave a hair
-apart are taken by the loop together. Real ports and pseudo-terminals always go round by round.
+apart are taken by the loop together. Real ports and pseudo-terminals always go round by round. On the
+device's side the simulator's transport takes each KEEPALIVE without decoding it where that changes
+nothing (`write_keepalive`, sim/device.py `receive_keepalive`).
 tests/runs/test_fastpath.py checks that both ways give the device the same session.
 """
 

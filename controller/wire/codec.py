@@ -12,6 +12,7 @@ exactly one whole frame is decoded without touching the stream buffer.
 from __future__ import annotations
 
 import binascii
+import functools
 from collections import deque
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from controller.wire.protocol import (
     MIN_BODY,
     PROTOCOL_MAJOR,
     Frame,
+    KeepAlive,
     Message,
 )
 
@@ -91,6 +93,12 @@ def encode_body(seq: int, msg: Message) -> bytes:
 def encode_frame(seq: int, msg: Message) -> bytes:
     """Wire bytes for one frame: COBS(body) then the 0x00 delimiter."""
     return cobs_encode(encode_body(seq, msg)) + _END
+
+
+@functools.cache
+def keepalive_frame(seq: int) -> bytes:
+    """A KEEPALIVE's wire bytes (§3.9: no payload, so one of 256), encoded once."""
+    return encode_frame(seq, KeepAlive())
 
 
 def decode_body(body: bytes) -> Frame:

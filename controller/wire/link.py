@@ -153,6 +153,7 @@ class Link:
         self._seq = 0
         self._decoder = codec.FrameDecoder()
         self._closed = False
+        self._send_keepalive_bytes = getattr(transport, "write_keepalive", transport.write)
 
     # --- the commands -------------------------------------------------------------------------
 
@@ -209,8 +210,7 @@ class Link:
         return _expect(self.request(GetStatus(flags)), Status)
 
     def runs_ahead(self) -> bool:
-        """Whether the transport says it runs ahead of real time (the in-process simulator on a
-        VirtualClock: controller/runs/fastpath.py); a real port or pty never does."""
+        """Whether the transport runs ahead of real time (controller/runs/fastpath.py); a port never does."""
         return bool(getattr(self.transport, "runs_ahead", bool)())
 
     def close(self) -> None:
@@ -325,17 +325,17 @@ class Link:
 
     def _send_keepalive(self) -> None:
         """KEEPALIVE (§3.9, 1.1): numbered like any frame, never answered, never retransmitted."""
-        self._seq = (self._seq + 1) & 0xFF
-        self._write(codec.encode_frame(self._seq, KeepAlive()))
+        self._seq = (self._seq + 1) & 0xFF  # a transport may take it its own way (sim: write_keepalive)
+        self._write(codec.keepalive_frame(self._seq), self._send_keepalive_bytes)
         self.counters.keepalives += 1
         if self.trace is not None:
             self.trace("tx", Frame(self._seq, KeepAlive()))
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes, send: Callable[[bytes], None] | None = None) -> None:
         if self._closed:
             raise LinkClosed("the link is closed")
         try:
-            self.transport.write(data)
+            (send or self.transport.write)(data)
         except OSError as err:
             raise LinkClosed(f"lost {self._port_name()}: {err} (device unplugged?)") from err
         self.counters.sent += 1

@@ -4,8 +4,9 @@ the same session whether the player sends its keep-alives round by round or in r
 Round by round is forced by handing the link the simulator's transport behind a plain wrapper that does
 not offer `runs_ahead` — exactly what a real port or pseudo-terminal looks like to the link. The device's
 own records are compared: every actuator change, every event, every applied SET and every temperature
-reading, with their times, and every frame it received, byte for byte at its instant; and the fast path
-must really have been taken (fewer rounds of the player's loop), or the comparison would prove nothing.
+reading, with their times, and every frame it received, byte for byte at its instant; and both halves of
+the fast path must really have been taken — fewer rounds of the player's loop, and no KEEPALIVE decoded
+by the device (sim/device.py `receive_keepalive`) — or the comparison would prove nothing.
 """
 
 from __future__ import annotations
@@ -44,17 +45,30 @@ class FrameByFrame:
         self.inner.close()
 
 
-def play(file: Path, profile: str, fast: bool) -> tuple[dict[str, Any], int]:
-    """Play `file` to the end on a virtual clock; the device's records, and the player's rounds."""
+def play(file: Path, profile: str, fast: bool) -> tuple[dict[str, Any], int, int]:
+    """Play `file` to the end on a virtual clock: the device's records, the player's rounds, and how many
+    frames the device decoded."""
     clock = VirtualClock()
     transport, device = make_pair(clock, profile=profile)
-    received: list[tuple[float, bytes]] = []
-    receive = device.receive
+    received: list[tuple[float, bytes]] = []  # every frame the device was handed, either way
+    receive, receive_keepalive, in_keepalive = device.receive, device.receive_keepalive, [False]
+    decoded = [0]  # frames that went through `receive`, decoded
 
     def recorded(data: bytes, now: float) -> None:
-        received.append((now, bytes(data)))
+        decoded[0] += 1
+        if not in_keepalive[0]:  # receive_keepalive falling back to receive: recorded once
+            received.append((now, bytes(data)))
         receive(data, now)
+
+    def recorded_keepalive(data: bytes, now: float) -> None:
+        received.append((now, bytes(data)))
+        in_keepalive[0] = True
+        try:
+            receive_keepalive(data, now)
+        finally:
+            in_keepalive[0] = False
     device.receive = recorded  # type: ignore[method-assign]
+    device.receive_keepalive = recorded_keepalive  # type: ignore[method-assign]
     wire: Any = transport if fast else FrameByFrame(transport)
     plan = check_run(resolve_program(str(file), program_folders([])), None, acknowledged=True)
     session = make_session(lambda: Link(wire, clock), clock, plan.policy)
@@ -65,19 +79,20 @@ def play(file: Path, profile: str, fast: bool) -> tuple[dict[str, Any], int]:
     assert player.run() == Outcome.COMPLETED
     records = {"timeline": device.timeline, "events": device.events, "applied": device.applied,
                "temperatures": device.temperature_history, "counters": device.counters, "end": clock.now(),
-               "received": received}
-    return records, len(rounds)
+               "received": received, "high_water": device._decoder.high_water}
+    return records, len(rounds), decoded[0]
 
 
 @pytest.mark.parametrize("profile", ["foot", "chair"])
 @pytest.mark.parametrize("file", PROGRAMS, ids=[p.stem for p in PROGRAMS])
 def test_the_fast_path_gives_the_device_the_same_session(file: Path, profile: str) -> None:
-    slow, slow_rounds = play(file, profile, fast=False)
-    fast, fast_rounds = play(file, profile, fast=True)
+    slow, slow_rounds, slow_decoded = play(file, profile, fast=False)
+    fast, fast_rounds, fast_decoded = play(file, profile, fast=True)
     assert slow["counters"].keepalives > 0
     for key in slow:
         assert fast[key] == slow[key], key
-    assert fast_rounds < slow_rounds * 0.75
+    assert fast_rounds < slow_rounds * 0.75  # the player's run of keep-alives was taken...
+    assert fast_decoded == slow_decoded - slow["counters"].keepalives  # ...and the device's, every time
 
 
 def test_deadlines_a_float_rounding_apart_are_one_wake_up() -> None:
