@@ -92,7 +92,8 @@ def _decorate(axes: Any, figure: Any, timeline: Timeline, lanes: list[str], mapp
     """Axes, title and legends."""
     from matplotlib.patches import Patch
 
-    axes.set_yticks(range(len(lanes)), [printable(lane) for lane in lanes], parse_math=False)  # names are data: `$` is not TeX here
+    names = [printable(lane) for lane in lanes]
+    axes.set_yticks(range(len(lanes)), names, parse_math=False)  # names are data: `$` is not TeX here
     axes.set_ylim(-0.6, len(lanes) - 0.2)
     axes.set_xlim(0, max(timeline.total_s / 60, 1 / 60))
     axes.set_xlabel("minutes   (numbers at the top: program steps)")
