@@ -160,6 +160,9 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
         if log is not None:
             log.write("end", outcome="fault", position_s=0, error=str(err))
             log.flush()
+        if player is not None:  # the view had started: leave the terminal usable, the error follows
+            with contextlib.suppress(OutputClosed):
+                view.finish("fault", "")
         raise
     return _finish(session, player, outcome, view, log)
 

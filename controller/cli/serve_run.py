@@ -25,6 +25,7 @@ from controller.clock import RealClock
 from controller.service.api import DeviceStatus
 from controller.service.config import BrokerConfig, ServiceConfig, load_config, sim_config
 from controller.service.hub import ServiceHub
+from controller.simnames import DEFAULT_PROFILE
 from controller.ui.text import printable
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def service_hub(config: ServiceConfig) -> ServiceHub:
 
     clock = RealClock()
     return ServiceHub(config, clock=clock,
-                      sim_opener=lambda d: link_factory(None, d.sim or "foot", clock, None))
+                      sim_opener=lambda d: link_factory(None, d.sim or DEFAULT_PROFILE, clock, None))
 
 
 def serve(config_path: Path | None, sims: int | None, *, remote_start: bool, broker: BrokerOptions,

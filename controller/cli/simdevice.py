@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from controller.wire.capabilities import DeviceCapabilities
 
-SIM_PROFILES = ("foot", "chair")  # sim/profiles.py; a test checks the two agree
-DEFAULT_PROFILE = "foot"
+from controller.simnames import DEFAULT_PROFILE, SIM_PROFILES
+
+__all__ = ["DEFAULT_PROFILE", "SIM_PROFILES", "sim_profile_capabilities"]
 
 
 @cache

@@ -3,8 +3,6 @@ host refuses a device; HELLO's own behaviour in §3.1."""
 
 from __future__ import annotations
 
-import re
-
 from controller.conformance.context import DEFINED_MOTIONS, Caps, Ctx
 from controller.conformance.dut import Dut, NoAnswer
 from controller.conformance.frames import RxFrame
@@ -19,6 +17,8 @@ from controller.conformance.host_wire import (
 )
 from controller.conformance.outcome import Failed
 from controller.conformance.text import printable
+from controller.wire.handshake import ZONE_NAME
+from controller.wire.protocol import ZONE_NAME_MAX
 
 # §3.8: zone ids below 128 follow this table
 ZONE_TABLE = {
@@ -26,7 +26,6 @@ ZONE_TABLE = {
     8: "ball", 9: "outer_edge", 10: "instep", 11: "calf", 32: "neck", 33: "shoulders", 34: "upper_back",
     35: "lower_back", 36: "seat", 37: "calves", 38: "feet",
 }
-_ZONE_NAME = re.compile(r"[a-z0-9_]{1,24}")
 _HELLO_FLAGS = 0x03  # simulator, has_heater
 _BAD_TEXT = "\ufffd"  # what the decoder puts for bytes that are not UTF-8
 HELLO_TRIES = 5
@@ -104,8 +103,8 @@ def _one_zone(index: int, zone: ZoneInfo, raw_flags: int, seen: set[int]) -> lis
         (zone.index == index, f"GET_ZONE {index} answered for index {zone.index}"),
         (zone.zone not in (0, 255), f"zone id {zone.zone} is reserved (§3.8)"),
         (zone.zone not in seen, f"zone id {zone.zone} reported twice"),
-        (bool(_ZONE_NAME.fullmatch(zone.name)),
-         f"zone name {printable(zone.name)!r} is not 1…24 of a-z 0-9 _"),
+        (bool(ZONE_NAME.fullmatch(zone.name)),
+         f"zone name {printable(zone.name)!r} is not 1…{ZONE_NAME_MAX} of a-z 0-9 _"),
         (raw_flags & ~1 == 0, f"zone {zone.zone} flags 0x{raw_flags:02X} set undefined bits"),
         (zone.zone >= 128 or ZONE_TABLE.get(zone.zone) == zone.name,
          f"zone id {zone.zone} is named {printable(zone.name)!r}, §3.8's table says "

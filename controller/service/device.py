@@ -21,6 +21,7 @@ from controller.safety.policy import SafetyPolicy, policy_for
 from controller.service.api import Command, CommandRefused, DeviceStatus
 from controller.service.catalog import ProgramCatalog
 from controller.service.config import DeviceConfig
+from controller.simnames import DEFAULT_PROFILE
 from controller.timeline import Timeline
 from controller.wire.capabilities import DeviceCapabilities
 from controller.wire.link import Link
@@ -69,7 +70,8 @@ def device_policy(config: DeviceConfig, health: HealthProfile | None) -> SafetyP
 
 def initial_status(config: DeviceConfig) -> DeviceStatus:
     return DeviceStatus(
-        device_id=config.id, name=config.name, kind=config.sim or "foot", state="disconnected", program_id="",
+        device_id=config.id, name=config.name, kind=config.sim or DEFAULT_PROFILE, state="disconnected",
+        program_id="",
         program_name="", step=0, step_name="", next_step_name="", position_s=0.0, total_s=0.0,
         intensity_offset=0, zones=(), temperature_c=None, fault="", note="", remote_start=config.remote_start,
         revision=0)

@@ -39,7 +39,7 @@ from controller.service.hub import ServiceHub
 
 log = logging.getLogger(__name__)
 
-MIN_STATE_INTERVAL_S = 0.25    # per device: at most 4 state messages a second, whatever happens
+MIN_STATE_INTERVAL_S = 0.25    # per device: progress at most 4 times a second (a new state goes at once)
 RECONNECT_MIN_S, RECONNECT_MAX_S = 1, 30
 ORIGIN = "mqtt"
 QOS = 1

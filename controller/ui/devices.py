@@ -10,7 +10,7 @@ def describe(caps: DeviceCapabilities) -> str:
     """Human-readable identity and capabilities; what the device reported is escaped (`printable`)."""
     kind = "SIMULATOR" if caps.simulator else "device"
     lines = [
-        f"{caps.model} ({kind}), firmware {caps.firmware}, serial {caps.serial}, "
+        f"{caps.model} ({kind}), firmware {caps.firmware}, serial {caps.serial or '(none)'}, "
         f"protocol {caps.protocol[0]}.{caps.protocol[1]}, boot #{caps.boot_count}",
         f"intensity 0..{caps.intensity_max}, speeds 1..{caps.speed_max}, "
         f"heat 0..{caps.heat_max} (cutoff {caps.max_temp_c:.1f} °C)",

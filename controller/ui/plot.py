@@ -12,6 +12,7 @@ from typing import Any
 
 from controller.timeline import Timeline
 from controller.timetext import format_duration
+from controller.ui.text import printable
 from controller.wire.capabilities import DeviceCapabilities
 
 PLOT_SUFFIXES = (".png", ".svg")
@@ -91,11 +92,12 @@ def _decorate(axes: Any, figure: Any, timeline: Timeline, lanes: list[str], mapp
     """Axes, title and legends."""
     from matplotlib.patches import Patch
 
-    axes.set_yticks(range(len(lanes)), lanes, parse_math=False)  # names are data: `$` is not TeX here
+    names = [printable(lane) for lane in lanes]
+    axes.set_yticks(range(len(lanes)), names, parse_math=False)  # names are data: `$` is not TeX here
     axes.set_ylim(-0.6, len(lanes) - 0.2)
     axes.set_xlim(0, max(timeline.total_s / 60, 1 / 60))
     axes.set_xlabel("minutes   (numbers at the top: program steps)")
-    axes.set_title(f"{timeline.program_name} on {timeline.device_model} — "
+    axes.set_title(f"{printable(timeline.program_name)} on {printable(timeline.device_model)} — "
                    f"{format_duration(timeline.total_s)}", parse_math=False)
     figure.colorbar(mapper, ax=axes, label="intensity (device levels)", pad=0.01)
     heat = [Patch(color=_HEAT_COLOURS[1], label="heat low"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from controller.service.api import Command, DeviceStatus
+from controller.timetext import clock_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +70,6 @@ def device_map(kind: str) -> tuple[str, tuple[ZoneBox, ...]]:
 def state_label(state: str) -> str:
     """A state in words with a symbol, as the page shows it."""
     return STATE_LABELS.get(state, state.replace("_", " "))
-
-
-def clock_text(seconds: float) -> str:
-    """m:ss, as the terminal's live view writes times."""
-    whole = max(0, int(seconds))
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def status_json(status: DeviceStatus) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from controller.errors import MassagerError, ProgramError, ProgramErrors, Safety
 from controller.paths import health_profile_file
 from controller.program.authoring import starter_program
 from controller.safety.health import load_profile
+from controller.simnames import DEFAULT_PROFILE
 from controller.web import authoring
 from controller.web.app import WebConfig, visible
 from controller.web.security import MAX_JSON_BYTES, BadRequest, read_json, text_field
@@ -84,7 +85,7 @@ class _Authoring:
                            user_dir=str(self.config.user_folder().path))
 
     async def program(self, request: Request) -> Response:
-        ref, device = request.path_params["ref"], request.query_params.get("device", "foot")
+        ref, device = request.path_params["ref"], request.query_params.get("device", DEFAULT_PROFILE)
         try:
             caps = self.config.caps(device)
             page = await run_in_threadpool(authoring.program_page, ref, self.config.folders(), caps)
@@ -126,7 +127,7 @@ class _Authoring:
 
     async def check(self, request: Request) -> dict[str, Any]:
         data = await read_json(request)
-        device = text_field(data, "device", default="foot", limit=20)
+        device = text_field(data, "device", default=DEFAULT_PROFILE, limit=20)
         if "program" in data:  # a program of the library, by its id
             ref = text_field(data, "program", limit=_FILE_LIMIT)
             loaded, _ = await run_in_threadpool(authoring.find_program, ref, self.config.folders())

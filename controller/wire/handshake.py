@@ -36,7 +36,7 @@ from controller.wire.timing import (
     reply_timeout_for,
 )
 
-_ZONE_NAME = re.compile(rf"[a-z0-9_]{{1,{ZONE_NAME_MAX}}}")
+ZONE_NAME = re.compile(rf"[a-z0-9_]{{1,{ZONE_NAME_MAX}}}")
 
 # wire bytes (with the delimiter) of the frames the checks below reason about (§2.2, §3)
 ACK_BYTES = 9
@@ -98,7 +98,7 @@ def check_zone(index: int, info: ZoneInfo, seen: set[int]) -> Zone:
     if info.zone in seen:
         raise ProtocolError(f"the device reports zone id {info.zone} twice (§3.8); refusing to drive it "
                             "— check the firmware")
-    if not _ZONE_NAME.fullmatch(info.name):
+    if not ZONE_NAME.fullmatch(info.name):
         raise ProtocolError(f"zone {info.zone}'s name {info.name!r} is not 1-{ZONE_NAME_MAX} lower-case "
                             "letters, digits or _ (§3.5); refusing to drive it — check the firmware")
     seen.add(info.zone)

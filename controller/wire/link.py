@@ -23,6 +23,7 @@ from controller.errors import DeviceRejected, LinkClosed, LinkTimeout, NotAMassa
 from controller.wire import codec, handshake
 from controller.wire.capabilities import DeviceCapabilities, Zone
 from controller.wire.protocol import (
+    NAK_MESSAGES,
     PROTOCOL_MINOR,
     STATUS_FLAG_ONLY_ON,
     Ack,
@@ -80,24 +81,6 @@ class Transport(Protocol):
 
 _REPLY_TYPE: dict[type, type] = {Hello: HelloReply, GetStatus: Status, GetZone: ZoneInfo}
 
-NAK_MESSAGES: dict[int, str] = {
-    NakCode.BAD_CRC: "the device received a corrupted frame",
-    NakCode.MALFORMED: "the device found a malformed frame",
-    NakCode.UNKNOWN_TYPE: "the device does not know this command",
-    NakCode.BAD_VERSION: "the device speaks another protocol version",
-    NakCode.OUT_OF_RANGE: "a value is outside the device's range",
-    NakCode.UNSUPPORTED_ZONE: "the device has no such zone",
-    NakCode.UNSUPPORTED_MOTION: "the device cannot do this motion",
-    NakCode.OVERHEAT: "the device is overheated and has stopped; let it cool",
-    NakCode.BUSY: "the device is busy finishing a stop",
-    NakCode.NOT_READY: "the device is not ready (no handshake, or it stopped on its own)",
-    NakCode.ESTOP_LATCHED: "the device's emergency stop is latched",
-    NakCode.SESSION_LIMIT: "the device's own session limit was reached",
-    NakCode.ZONE_STUCK: "a zone's drive reports a fault",
-    NakCode.ZONE_OFF: "a zone to renew is off (its lease ran out)",
-}
-
-
 @dataclass
 class LinkCounters:
     """What the link saw, for logs and benchmarks."""
@@ -154,6 +137,8 @@ class Link:
         self._decoder = codec.FrameDecoder()
         self._closed = False
         self._send_keepalive_bytes = getattr(transport, "write_keepalive", transport.write)
+        self.opened_at = clock.now()
+        self.boot_grace_s = 0.0    # HELLO is asked again until this long after opening (ports.open_link)
 
     # --- the commands -------------------------------------------------------------------------
 
@@ -353,17 +338,26 @@ class Link:
 
     # --- the handshake ------------------------------------------------------------------------
 
+    def _hello(self) -> Message:
+        """HELLO, after a zero byte that ends any half frame the device holds (§2.2); asked again until
+        `boot_grace_s` after the port opened, for a board that resets as it is opened. NotAMassager when
+        nothing answers."""
+        while True:
+            self._write(b"\x00")
+            try:
+                return self.request(Hello())
+            except LinkTimeout as err:
+                if self.clock.now() < self.opened_at + self.boot_grace_s:
+                    continue
+                waited = f" (asked for {self.boot_grace_s:g} s after opening)" if self.boot_grace_s else ""
+                raise NotAMassager(
+                    f"no massager handshake reply from {self._port_name()}{waited}: is this the right port, "
+                    "and is the device powered on?") from err
+
     def _handshake(self) -> DeviceCapabilities:
         self.minor = 0
         self.reply_timeout_s = self._line_timeout_s
-        self._write(b"\x00")  # flush any half frame the device holds (§2.2)
-        try:
-            reply = self.request(Hello())
-        except LinkTimeout as err:
-            raise NotAMassager(
-                f"no massager handshake reply from {self._port_name()}: is this the right port, "
-                "and is the device powered on?") from err
-        hello = _expect(reply, HelloReply)
+        hello = _expect(self._hello(), HelloReply)
         handshake.check_hello(hello)
         self.minor = min(PROTOCOL_MINOR, hello.minor)
         self.cadence = handshake.plan_cadence(hello, self.minor, self.line_baud)

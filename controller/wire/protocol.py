@@ -71,6 +71,25 @@ class NakCode(IntEnum):
     ZONE_OFF = 14  # 1.1, only ever sent to RENEW
 
 
+# What each NAK code means, as the host says it to a user.
+NAK_MESSAGES: dict[int, str] = {
+    NakCode.BAD_CRC: "the device received a corrupted frame",
+    NakCode.MALFORMED: "the device found a malformed frame",
+    NakCode.UNKNOWN_TYPE: "the device does not know this command",
+    NakCode.BAD_VERSION: "the device speaks another protocol version",
+    NakCode.OUT_OF_RANGE: "a value is outside the device's range",
+    NakCode.UNSUPPORTED_ZONE: "the device has no such zone",
+    NakCode.UNSUPPORTED_MOTION: "the device cannot do this motion",
+    NakCode.OVERHEAT: "the device is overheated and has stopped; let it cool",
+    NakCode.BUSY: "the device is busy finishing a stop",
+    NakCode.NOT_READY: "the device is not ready (no handshake, or it stopped on its own)",
+    NakCode.ESTOP_LATCHED: "the device's emergency stop is latched",
+    NakCode.SESSION_LIMIT: "the device's own session limit was reached",
+    NakCode.ZONE_STUCK: "a zone's drive reports a fault",
+    NakCode.ZONE_OFF: "a zone to renew is off (its lease ran out)",
+}
+
+
 class EventCode(IntEnum):
     """§3.6 event codes."""
 

@@ -24,6 +24,8 @@ RENEW_MARGIN_S = 0.01                   # a lost renewal is sent again this long
 BITS_PER_BYTE = 10                      # 8N1: start, 8 data, stop
 HANDSHAKE_SHARE = 0.125                 # of a line, each way, in any second: 25 % less the program's start
 TRIES = 5
+BOOT_GRACE_S = 2.5                      # a board that resets as its port opens (an Uno's auto-reset) may
+                                        # take this long to answer HELLO: asked again until then
 STATUS_EVERY_S = 5.0                    # poll STATUS (state, temperature) this often...
 STATUS_EVERY_HEATED_S = 1.0             # ...and this often while any zone is heating
 SOFT_STOP_RAMP_MS = 3000

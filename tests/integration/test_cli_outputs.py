@@ -138,6 +138,7 @@ def test_the_log_failing_mid_run_stops_the_device(sim: SimProcess, tmp_path: Pat
     one_line_error(done, exitcodes.BAD_INPUT,
                    f"{log}: cannot write the session log (File too large); the session was stopped")
     assert "step 1/" in done.stdout  # it was running when the log failed
+    assert done.stdout.splitlines()[-1].endswith("fault")  # the view finished: the last line says so
     stopped_by_the_host(sim.finish())
 
 

@@ -161,6 +161,11 @@ def test_the_cli_offers_exactly_the_simulator_s_profiles() -> None:
     from sim.profiles import PROFILES
 
     assert sorted(SIM_PROFILES) == sorted(PROFILES) and DEFAULT_PROFILE in PROFILES
+    from typing import get_args
+
+    from controller.service.config import DeviceConfig
+    sim_field = DeviceConfig.model_fields["sim"].annotation
+    assert sorted(get_args(get_args(sim_field)[0])) == sorted(PROFILES)  # a serve configuration's `sim:`
 
 
 def test_every_command_is_declared_once_in_its_module() -> None:

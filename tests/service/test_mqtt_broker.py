@@ -5,6 +5,7 @@ Devices are simulators behind real pseudo-terminals; what they recorded is the j
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -16,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from controller.clock import RealClock
 from controller.service.config import BrokerConfig, DeviceConfig, ServiceConfig
 from controller.service.discovery import MAX_PAYLOAD_BYTES, discovery_topic
 from controller.service.hub import ServiceHub
 from controller.service.mqtt import MqttBridge
+from sim.protocol import DeviceState
 from sim.pty_server import PtyServer
 from tests.integration.harness import state_at
 from tests.integration.test_pty_realtime import SHORT_PROGRAM
@@ -142,8 +145,10 @@ def test_emergency_stop_from_mqtt_reaches_all_off(service: Service) -> None:
     service.state("left", lambda s: s["state"] == "running" and s["zones"], mark)
     service.send("left", "emergency_stop")
     service.state("left", lambda s: s["state"] == "emergency_stop", mark)
+    device = service.servers["left"].device
     assert all_off(service.servers["left"])
-    assert service.servers["left"].device.timeline[-1].cause in ("estop", "set"), "the ESTOP turned it off"
+    assert device.timeline[-1].cause == "estop", "an ESTOP turned it off, not a SET or a soft stop"
+    assert device.state == DeviceState.ESTOP, "latched until the next handshake (§6.3)"
 
 
 def test_remote_start_is_refused_on_the_error_topic_unless_allowed(service: Service) -> None:
@@ -258,32 +263,92 @@ def test_the_broker_killed_and_restarted_mid_session(tmp_path: Path) -> None:
         service.state("plays-on", lambda s: str(s["note"]).endswith(": stopped"), mark)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_stops_a_running_massage_before_the_service_exits(tmp_path: Path,
-                                                                  sig: signal.Signals) -> None:
-    broker = Broker(tmp_path)
-    broker.start()
-    server = PtyServer("foot", link_path=tmp_path / "dev")
-    server.start()
+Served = tuple[subprocess.Popen[str], dict[str, PtyServer]]
+
+
+def _serve_process(tmp_path: Path, broker: Broker, ids: list[str]) -> Served:
+    """`massagectl serve --config` over simulators on ptys, one per id, each allowing a remote start."""
+    servers = {dev: PtyServer("foot", link_path=tmp_path / dev) for dev in ids}
+    for server in servers.values():
+        server.start()
     config = tmp_path / "serve.yaml"
-    port = tmp_path / "dev"
-    config.write_text(f"devices:\n  - {{id: dev, name: Dev, port: '{port}', remote_start: true}}\n"
-                      f"broker: {{host: 127.0.0.1, port: {broker.port}}}\nlogs: false\n")
+    config.write_text("devices:\n" + "".join(
+        f"  - {{id: {dev}, name: {dev}, port: '{tmp_path / dev}', remote_start: true}}\n" for dev in ids)
+        + f"broker: {{host: 127.0.0.1, port: {broker.port}}}\nlogs: false\n")
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
     proc = subprocess.Popen([sys.executable, "-m", "controller.cli", "serve", "--config", str(config)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return proc, servers
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT])
+def test_a_signal_stops_every_running_massage_before_the_service_exits(tmp_path: Path,
+                                                                       sig: signal.Signals) -> None:
+    broker = Broker(tmp_path)
+    broker.start()
+    proc, servers = _serve_process(tmp_path, broker, ["one", "two"])
     ha = HomeAssistant(broker.port)
     try:
-        ha.state("massagectl/dev/state", lambda s: s["state"] == "ready" and bool(s["model"]))
-        ha.publish("massagectl/dev/cmd", json.dumps({"command": "start", "program": LONG}))
-        ha.state("massagectl/dev/state", lambda s: s["state"] == "running" and bool(s["zones"]))
+        for dev in servers:
+            ha.state(f"massagectl/{dev}/state", lambda s: s["state"] == "ready" and bool(s["model"]))
+            ha.publish(f"massagectl/{dev}/cmd", json.dumps({"command": "start", "program": LONG}))
+        for dev in servers:
+            ha.state(f"massagectl/{dev}/state", lambda s: s["state"] == "running" and bool(s["zones"]))
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=30)
         assert proc.returncode == 0, err
-        assert all_off(server), "every actuator off before the service exited"
-        assert ha.wait("massagectl/dev/availability", lambda p: p == b"offline") == b"offline"
+        for dev, server in servers.items():
+            assert all_off(server), f"{dev}: every actuator off before the service exited"
+            assert server.device.timeline[-1].cause != "watchdog", f"{dev}: the host stopped it"
+            assert ha.wait(f"massagectl/{dev}/availability", lambda p: p == b"offline") == b"offline"
     finally:
         proc.kill()
         ha.close()
-        server.stop()
+        for server in servers.values():
+            server.stop()
         broker.kill()
+
+
+def test_a_service_killed_outright_is_reported_offline_by_its_last_will(tmp_path: Path) -> None:
+    """SIGKILL leaves no goodbye: the broker publishes the will, and each device's watchdog stops it."""
+    broker = Broker(tmp_path)
+    broker.start()
+    proc, servers = _serve_process(tmp_path, broker, ["dev"])
+    ha = HomeAssistant(broker.port)
+    device = servers["dev"].device
+    try:
+        ha.state("massagectl/dev/state", lambda s: s["state"] == "ready" and bool(s["model"]))
+        assert ha.wait("massagectl/status", lambda p: p == b"online") == b"online"
+        ha.publish("massagectl/dev/cmd", json.dumps({"command": "start", "program": LONG}))
+        ha.state("massagectl/dev/state", lambda s: s["state"] == "running" and bool(s["zones"]))
+        mark = ha.mark()
+        proc.kill()
+        proc.wait(30)
+        killed = RealClock().now()
+        assert ha.wait("massagectl/status", lambda p: p == b"offline", after=mark) == b"offline"
+        servers["dev"].stop()  # the simulated device's own time goes on: its watchdog ends the massage
+        device.advance(killed + 1.0)
+        assert state_at(device.timeline, killed + 1.0) == {}
+        assert device.timeline[-1].cause == "watchdog"
+    finally:
+        proc.kill()
+        ha.close()
+        for server in servers.values():
+            server.stop()
+        broker.kill()
+
+
+
+def test_a_burst_of_progress_is_published_once_per_interval_only_the_latest(service: Service) -> None:
+    """MIN_STATE_INTERVAL_S: progress (position, temperature) is rate-limited per device and older updates
+    are dropped, never queued, so a chatty device cannot flood the broker."""
+    latest = service.watchers["left"].seen[-1]
+    mark = service.ha.mark()
+    burst = 50
+    for k in range(1, burst + 1):
+        service.bridge._on_status(dataclasses.replace(latest, position_s=1000.0 + k))
+    service.state("left", lambda s: s["position_s"] == 1000.0 + burst, mark)
+    topic = service.topic("left", "state")
+    published = [json.loads(p)["position_s"] for t, p, _ in service.ha.messages[mark:] if t == topic]
+    assert len(published) <= 2, published  # at most one at once, then the latest after the interval
+    assert published[-1] == 1000.0 + burst

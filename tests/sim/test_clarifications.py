@@ -228,3 +228,18 @@ def test_status_lists_zone_states_in_zone_info_order() -> None:
     zones = _status(d, T0).zones
     assert [z.zone for z in zones] == [z.id for z in FOOT.zones]
     assert zones[0] == ZoneState(1, 6, 4, 2, 0)
+
+
+# §6.4: one plate, driven by the highest heat level among the zones that are on with heat.
+
+@pytest.mark.parametrize("levels", [(1, 2), (2, 1), (2, 2, 1)])
+def test_one_plate_follows_the_highest_heat_level_on(levels: tuple[int, ...]) -> None:
+    from sim.heater import HeaterPlate
+
+    def plate_after(heat: tuple[int, ...], seconds: float = 600.0) -> float:
+        plate = HeaterPlate(FOOT, 0.0)
+        plate.advance_to(seconds, heat)
+        return plate.temp_dC
+
+    assert plate_after(levels) == plate_after((max(levels),))
+    assert plate_after(levels) > plate_after((min(levels),))  # not the lowest, nor an average of the two

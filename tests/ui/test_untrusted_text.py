@@ -284,3 +284,22 @@ def test_plot_draws_a_name_with_dollar_signs_as_text_not_tex(tmp_path: Path) -> 
     result = cli("plot", str(program), "-o", str(tmp_path / "p.svg"))
     assert result.exit_code == 0, result.output
     assert "cost $\\foo$ x" in (tmp_path / "p.svg").read_text()
+
+
+def test_plot_shows_control_characters_escaped(tmp_path: Path) -> None:
+    """A program or zone name with an escape sequence is drawn as its escaped text, not as glyphs the font
+    lacks (matplotlib warned 'Glyph 27 missing' and drew a box)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = cli("plot", str(hostile_program(tmp_path)), "-o", str(tmp_path / "p.svg"))
+    assert result.exit_code == 0, result.output
+    drawn = (tmp_path / "p.svg").read_text()
+    assert "\x1b" not in drawn and "\\x1b" in drawn
+
+
+def test_probe_says_when_a_device_has_no_serial_number() -> None:
+    from controller.ui.devices import describe
+
+    assert "serial (none)," in describe(dataclasses.replace(FOOT, serial=""))
