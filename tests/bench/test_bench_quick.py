@@ -26,6 +26,8 @@ def quick(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(out)], cwd=REPO,
                           capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
+    if "Traceback" in done.stderr:  # a section raised: say why here, not as a missing key later
+        print(done.stderr[-4000:])
     assert "target" in done.stdout
     return json.loads((out / "quick.json").read_text())
 
@@ -37,6 +39,8 @@ def positive(value: float) -> bool:
 def test_every_section_and_the_machine(quick: dict[str, Any]) -> None:
     assert quick["quick"] is True
     assert set(quick["results"]) == set(SECTIONS)
+    broken = {name: r["error"] for name, r in quick["results"].items() if "error" in r}
+    assert not broken, broken  # a section that raised (its traceback is on the bench's stderr)
     for key in ("date", "cpu", "cores", "python", "os"):
         assert quick["machine"][key]
 
