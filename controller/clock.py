@@ -6,9 +6,67 @@ on the virtual clock against the in-process simulator, and tests never sleep to 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import select
 import threading
 import time
+import weakref
 from typing import Protocol
+
+
+class Waker(Protocol):
+    """What a wait can be cut short by: a threading.Event, or a Wake (which a signal handler may set)."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+class Wake:
+    """Like threading.Event, but `set` takes no lock — a flag and a byte down a pipe — so a signal handler
+    may set it even while its own thread is inside `wait` (Event.set could deadlock there, on the lock the
+    interrupted wait holds). `close` (or collection) closes the pipe."""
+
+    def __init__(self) -> None:
+        self._flag = False
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+        self.close = weakref.finalize(self, _close, self._read, self._write)
+
+    def set(self) -> None:
+        self._flag = True
+        with contextlib.suppress(BlockingIOError):  # a full pipe wakes the waiter already
+            os.write(self._write, b"\0")
+
+    def is_set(self) -> bool:
+        return self._flag
+
+    def clear(self) -> None:
+        self._flag = False
+        self._drain()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until set, or `timeout` seconds (None: for ever); whether it is set."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._flag:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                break
+            if select.select([self._read], [], [], left)[0]:
+                self._drain()  # set() raises the flag before it writes: the loop's test sees it
+        return self._flag
+
+    def _drain(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            while os.read(self._read, 4096):
+                pass
+
+
+def _close(*fds: int) -> None:
+    for fd in fds:
+        os.close(fd)
 
 
 class Clock(Protocol):
@@ -16,12 +74,12 @@ class Clock(Protocol):
 
     def now(self) -> float: ...
 
-    def wait_until(self, deadline: float, wake: threading.Event | None = None) -> bool:
+    def wait_until(self, deadline: float, wake: Waker | None = None) -> bool:
         """Wait until `deadline` or until `wake` is set; True when woken early."""
         ...
 
 
-def _wait(remaining_s: float, wake: threading.Event | None) -> bool:
+def _wait(remaining_s: float, wake: Waker | None) -> bool:
     """Block up to remaining_s of real time, or until `wake` is set; True when woken."""
     if wake is None:
         if remaining_s > 0:
@@ -38,7 +96,7 @@ class RealClock:
     def now(self) -> float:
         return time.monotonic()
 
-    def wait_until(self, deadline: float, wake: threading.Event | None = None) -> bool:
+    def wait_until(self, deadline: float, wake: Waker | None = None) -> bool:
         return _wait(deadline - time.monotonic(), wake)
 
 
@@ -57,7 +115,7 @@ class VirtualClock:
             raise ValueError("a virtual clock cannot go backwards")
         self._now += seconds
 
-    def wait_until(self, deadline: float, wake: threading.Event | None = None) -> bool:
+    def wait_until(self, deadline: float, wake: Waker | None = None) -> bool:
         if wake is not None and wake.is_set():
             return True
         if deadline > self._now:
@@ -85,7 +143,7 @@ class ScaledClock:
     def now(self) -> float:
         return self._now
 
-    def wait_until(self, deadline: float, wake: threading.Event | None = None) -> bool:
+    def wait_until(self, deadline: float, wake: Waker | None = None) -> bool:
         remaining = deadline - self._now
         started = time.monotonic()
         woken = _wait(remaining / self.factor, wake)

@@ -10,13 +10,12 @@ they must not take a lock (no threading.Event.set), only set a flag, append to a
 
 from __future__ import annotations
 
-import contextlib
-import os
-import select
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+
+from controller.clock import Wake
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
@@ -36,25 +35,21 @@ def stop_signals(handler: Handler) -> Iterator[None]:
 
 
 class SignalWait:
-    """A handler that records the signal and wakes `wait`, lock-free (a list append and a byte down a pipe),
-    for a main thread that has nothing to do but wait for a stop signal (`sim`, `serve`)."""
+    """A handler that records the signal and wakes `wait`, lock-free (a list append and clock.Wake), for a
+    main thread that has nothing to do but wait for a stop signal (`sim`, `serve`)."""
 
     def __init__(self) -> None:
         self.received: list[int] = []
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_w, False)
+        self._wake = Wake()
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         self.received.append(signum)
-        with contextlib.suppress(BlockingIOError):  # a full pipe already wakes the loop
-            os.write(self._wake_w, b"\0")
+        self._wake.set()
 
     def wait(self) -> str:
         """Block until a stop signal arrives; its name (SIGTERM …)."""
-        while not self.received:
-            select.select([self._wake_r], [], [])
+        self._wake.wait()
         return signal.Signals(self.received[0]).name
 
     def close(self) -> None:
-        os.close(self._wake_r)
-        os.close(self._wake_w)
+        self._wake.close()

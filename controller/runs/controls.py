@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from collections import deque
+
+from controller.clock import Wake
 
 
 class Controls:
-    """Thread-safe requests to a running player; each wakes the loop at once."""
+    """Thread-safe requests to a running player; each wakes the loop at once (a signal handler's too)."""
 
     def __init__(self) -> None:
-        self.wake = threading.Event()
+        self.wake = Wake()
         self._queue: deque[str] = deque()
 
     def post(self, request: str) -> None:
@@ -50,10 +51,10 @@ class Controls:
         self.post("halt")
 
     def interrupt(self) -> None:
-        """From a signal handler: stop now, as Ctrl-C does. Lock-free (a deque append, no Event.set: the
-        handler may run inside the wait of the very thread it interrupts), so the loop sees it when its
-        present wait ends, within one keep-alive period."""
-        self._queue.append("interrupt")
+        """From a signal handler: stop now, as Ctrl-C does. Lock-free (a deque append and Wake.set: the
+        handler may run inside the wait of the very thread it interrupts), so the loop wakes at once; the
+        player stops between two device exchanges, never in the middle of one."""
+        self.post("interrupt")
 
     def take(self) -> list[str]:
         self.wake.clear()
