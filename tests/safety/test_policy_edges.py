@@ -1,0 +1,61 @@
+"""Every policy bound at its edge: the last value allowed is allowed and the first one past it is refused
+(issue 14: the bounds were tested only far from their edges, so `<` for `<=` went unnoticed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from controller.errors import SafetyRefusal
+from controller.safety.limits import (
+    HARD_MAX_INTENSITY,
+    HARD_MAX_SESSION_S,
+    MAX_RAMP_LEVELS_PER_S,
+    MIN_SESSION_LIMIT_S,
+    PROGRAM_HEAT_MAX,
+    SKIN_CONTACT_MAX_C,
+)
+from controller.safety.policy import SafetyPolicy, policy_for
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("max_intensity", 0), ("max_intensity", HARD_MAX_INTENSITY),
+     ("zone_max_intensity", (("calf", 0),)), ("zone_max_intensity", (("calf", HARD_MAX_INTENSITY),)),
+     ("ramp_levels_per_s", 0.5), ("ramp_levels_per_s", MAX_RAMP_LEVELS_PER_S),
+     ("max_heat_level", 0), ("max_heat_level", PROGRAM_HEAT_MAX),
+     ("skin_contact_max_c", 0.5), ("skin_contact_max_c", SKIN_CONTACT_MAX_C),
+     ("session_limit_s", 0.5), ("session_limit_s", HARD_MAX_SESSION_S),
+     ("min_pause_s", 0), ("min_pause_s", 0.5)],
+)
+def test_a_policy_at_the_edge_of_a_bound_is_built(field: str, value: object) -> None:
+    assert getattr(SafetyPolicy(**{field: value}), field) == value  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("max_intensity", HARD_MAX_INTENSITY + 1), ("zone_max_intensity", (("calf", -1),)),
+     ("ramp_levels_per_s", 0), ("ramp_levels_per_s", MAX_RAMP_LEVELS_PER_S + 0.01),
+     ("max_heat_level", -1), ("max_heat_level", PROGRAM_HEAT_MAX + 1),
+     ("skin_contact_max_c", 0), ("skin_contact_max_c", -0.5),
+     ("skin_contact_max_c", SKIN_CONTACT_MAX_C + 0.01),
+     ("session_limit_s", -0.5), ("session_limit_s", HARD_MAX_SESSION_S + 0.01), ("min_pause_s", -0.01)],
+)
+def test_a_policy_just_past_a_bound_is_refused(field: str, value: object) -> None:
+    with pytest.raises(SafetyRefusal, match=f"safety policy: {field} must be within"):
+        SafetyPolicy(**{field: value})  # type: ignore[arg-type]
+
+
+def test_the_shortest_and_longest_session_limits_are_accepted() -> None:
+    assert policy_for(None, session_limit_s=MIN_SESSION_LIMIT_S).session_limit_s == MIN_SESSION_LIMIT_S
+    assert policy_for(None, session_limit_s=HARD_MAX_SESSION_S).session_limit_s == HARD_MAX_SESSION_S
+    for seconds in (MIN_SESSION_LIMIT_S - 0.5, HARD_MAX_SESSION_S + 0.5):
+        with pytest.raises(SafetyRefusal, match="session limit"):
+            policy_for(None, session_limit_s=seconds)
+
+
+def test_max_intensity_zero_is_refused_not_read_as_the_default() -> None:
+    """policy_for(max_intensity=0) once became the default 8: a user asking for nothing got 8."""
+    with pytest.raises(SafetyRefusal, match=r"maximum intensity 0 is outside 1\.\.10"):
+        policy_for(None, max_intensity=0)
+    assert policy_for(None, max_intensity=1).max_intensity == 1
+    assert policy_for(None, max_intensity=1).intensity_reason == "--max-intensity"
