@@ -1,0 +1,109 @@
+"""Device details the mutation run found unpinned (issue 14): the arguments of the stop events, STATUS
+session_s and uptime_ms, a soft stop at exactly the longest ramp, HELLO while the heater is warm, and the
+instant the stop button takes effect. Each at exact instants of a virtual clock."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sim import Device
+from sim.messages import Ack, GetStatus, Heartbeat, Hello, HelloReply, Nak, SoftStop, Status
+from sim.profiles import FOOT
+from sim.protocol import DeviceState, EventCode, MsgType, NakCode
+from tests.sim.helpers import Direct, entry, on_zones_at, set_cmd
+
+T0 = 100.0
+
+
+def _ready(profile: object = FOOT) -> Direct:
+    d = Direct(Device(profile, T0))  # type: ignore[arg-type]
+    assert isinstance(d.one(Hello(1, 1), T0), HelloReply)
+    return d
+
+
+def _status(d: Direct, t: float) -> Status:
+    status = d.one(GetStatus(), t)
+    assert isinstance(status, Status)
+    return status
+
+
+def _kidney_on(d: Direct, t: float, intensity: int = 4, heat: int = 0) -> None:
+    reply = d.one(set_cmd(entry(4, intensity=intensity, heat=heat, lease_ms=2000)), t)
+    assert reply == Ack(MsgType.SET)
+
+
+def test_the_watchdog_event_carries_0_at_the_instant_it_trips() -> None:
+    d = _ready()
+    _kidney_on(d, T0)
+    d.device.advance(T0 + 0.399)
+    assert d.events_since(1) == []
+    d.device.advance(T0 + 1.0)
+    assert d.events_since(1) == [(T0 + FOOT.watchdog_ms / 1000, EventCode.WATCHDOG, 0)]
+    assert on_zones_at(d.device.timeline, T0 + 0.4) == set()
+
+
+def test_the_session_limit_event_carries_0_and_session_s_keeps_counting_until_hello() -> None:
+    d = _ready(replace(FOOT, max_session_s=2))
+    assert _status(d, T0).session_s == 0  # no session before the first SET that leaves a zone on
+    _kidney_on(d, T0 + 0.1)
+    for i in range(1, 7):  # keep the watchdog fed up to the cap
+        d.send(Heartbeat(), T0 + 0.1 + 0.3 * i)
+    status = _status(d, T0 + 2.0)
+    assert status.state == DeviceState.ACTIVE and status.session_s == 1  # 1.9 s, rounded down
+    d.send(Heartbeat(), T0 + 2.3)
+    assert d.events_since(1) == [(T0 + 2.1, EventCode.SESSION_LIMIT, 0)]
+    status = _status(d, T0 + 3.15)
+    assert status.state == DeviceState.SAFE_STOP and status.session_s == 3  # after the cap: still counting
+    assert d.one(SoftStop(0), T0 + 3.2) == Nak(NakCode.SESSION_LIMIT, 0)
+    assert isinstance(d.one(Hello(1, 1), T0 + 3.3), HelloReply)
+    assert _status(d, T0 + 3.4).session_s == 0  # HELLO ended the session
+
+
+def test_uptime_counts_milliseconds_since_power_up() -> None:
+    d = Direct(Device(FOOT, T0))
+    assert d.events_since(0) == [(T0, EventCode.RESET, 0)]  # the power-up's; the tests above skip it
+    assert _status(d, T0).uptime_ms == 0
+    assert _status(d, T0 + 1.2345).uptime_ms == 1234
+    assert _status(d, T0 + 61.0).uptime_ms == 61000
+
+
+def test_a_soft_stop_at_exactly_the_longest_ramp_is_accepted_and_one_past_it_refused() -> None:
+    d = _ready()
+    _kidney_on(d, T0)
+    assert d.one(SoftStop(10001), T0 + 0.1) == Nak(NakCode.OUT_OF_RANGE, 0)
+    assert d.one(SoftStop(10000), T0 + 0.2) == Ack(MsgType.SOFT_STOP)
+    for i in range(1, 34):  # the watchdog still runs during a ramp
+        d.send(Heartbeat(), T0 + 0.2 + 0.3 * i)
+    assert on_zones_at(d.device.timeline, T0 + 10.19) == {"kidney"}
+    d.device.advance(T0 + 10.3)
+    assert on_zones_at(d.device.timeline, T0 + 10.2) == set()
+    assert d.events_since(1) == [(T0 + 10.2, EventCode.STOPPED, 0)]
+
+
+def test_hello_on_a_running_device_stops_everything_at_once_and_starts_over() -> None:
+    """A warm HELLO (the device already past its handshake, a zone on): no reset, no event, all off."""
+    d = _ready()
+    first = _status(d, T0)
+    _kidney_on(d, T0, intensity=2, heat=2)
+    for i in range(1, 6):
+        d.send(Heartbeat(), T0 + 0.3 * i)
+    reply = d.one(Hello(1, 1), T0 + 1.6)
+    assert isinstance(reply, HelloReply) and reply.boot_count == first.boot_count
+    assert on_zones_at(d.device.timeline, T0 + 1.59) == {"kidney"}
+    assert on_zones_at(d.device.timeline, T0 + 1.6) == set()
+    status = _status(d, T0 + 1.6)
+    assert status.state == DeviceState.READY and status.session_s == 0 and status.faults == 0
+    assert all((z.motion, z.intensity, z.speed, z.heat) == (0, 0, 0, 0) for z in status.zones)
+    assert d.events_since(1) == []
+    assert 1599 <= status.uptime_ms <= 1600  # not a restart (1.6 s in floating point may be 1599 ms)
+
+
+def test_the_stop_button_stops_everything_at_the_instant_it_is_pressed() -> None:
+    d = _ready()
+    _kidney_on(d, T0)
+    d.send(Heartbeat(), T0 + 0.3)
+    d.device.press_stop_button(T0 + 0.35)
+    assert on_zones_at(d.device.timeline, T0 + 0.349) == {"kidney"}
+    assert on_zones_at(d.device.timeline, T0 + 0.35) == set()
+    assert d.events_since(1) == [(T0 + 0.35, EventCode.BUTTON, 1)]
+    assert _status(d, T0 + 0.4).state == DeviceState.ESTOP
