@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from sim import Device
-from sim.messages import Ack, GetStatus, Heartbeat, Hello, HelloReply, Nak, SoftStop, Status
+from sim.messages import Ack, GetStatus, Heartbeat, Hello, HelloReply, Nak, SoftStop, Status, encode_message
 from sim.profiles import FOOT
 from sim.protocol import DeviceState, EventCode, MsgType, NakCode
+from sim.wire import cobs_encode
 from tests.sim.helpers import Direct, entry, on_zones_at, set_cmd
 
 T0 = 100.0
@@ -107,3 +110,21 @@ def test_the_stop_button_stops_everything_at_the_instant_it_is_pressed() -> None
     assert on_zones_at(d.device.timeline, T0 + 0.35) == set()
     assert d.events_since(1) == [(T0 + 0.35, EventCode.BUTTON, 1)]
     assert _status(d, T0 + 0.4).state == DeviceState.ESTOP
+
+
+@pytest.mark.parametrize("damage", ["cobs", "short"])
+def test_only_a_bad_crc_is_answered_other_bad_frames_are_counted_in_silence(damage: str) -> None:
+    d = _ready()
+    wire = bytearray(encode_message(7, Heartbeat()))
+    if damage == "cobs":
+        wire[0] = 0xFE  # the first block claims more bytes than the frame has
+    else:
+        wire = bytearray(cobs_encode(bytes([1, 7, int(MsgType.HEARTBEAT)]))) + b"\x00"
+    before = d.device.counters.invalid_frames
+    d.device.receive(bytes(wire), T0 + 0.1)
+    assert d.replies(T0 + 0.1) == []
+    assert d.device.counters.invalid_frames == before + 1
+    crc_bad = bytearray(encode_message(8, Heartbeat()))
+    crc_bad[-2] ^= 0x01
+    d.device.receive(bytes(crc_bad), T0 + 0.2)
+    assert d.replies(T0 + 0.2) == [Nak(NakCode.BAD_CRC, 0)]
