@@ -7,12 +7,14 @@ import pytest
 
 from controller.errors import SafetyRefusal
 from controller.safety.limits import (
+    DEVICE_CAP_MARGIN_S,
     HARD_MAX_INTENSITY,
     HARD_MAX_SESSION_S,
     MAX_RAMP_LEVELS_PER_S,
     MIN_SESSION_LIMIT_S,
     PROGRAM_HEAT_MAX,
     SKIN_CONTACT_MAX_C,
+    fit_device_cap,
 )
 from controller.safety.policy import SafetyPolicy, policy_for
 
@@ -59,3 +61,11 @@ def test_max_intensity_zero_is_refused_not_read_as_the_default() -> None:
         policy_for(None, max_intensity=0)
     assert policy_for(None, max_intensity=1).max_intensity == 1
     assert policy_for(None, max_intensity=1).intensity_reason == "--max-intensity"
+
+
+def test_the_host_ends_a_margin_before_the_device_s_own_cap() -> None:
+    assert fit_device_cap(900, 1800) == 900
+    assert fit_device_cap(1800, 1800) == 1800 - DEVICE_CAP_MARGIN_S
+    assert fit_device_cap(900, DEVICE_CAP_MARGIN_S + 1) == 1
+    assert fit_device_cap(900, 5) == 0  # a cap shorter than the margin: nothing may run
+    assert fit_device_cap(900, 0) == 900  # 0: the device reports no cap of its own

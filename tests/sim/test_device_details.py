@@ -128,3 +128,17 @@ def test_only_a_bad_crc_is_answered_other_bad_frames_are_counted_in_silence(dama
     crc_bad[-2] ^= 0x01
     d.device.receive(bytes(crc_bad), T0 + 0.2)
     assert d.replies(T0 + 0.2) == [Nak(NakCode.BAD_CRC, 0)]
+
+
+def test_the_simulator_s_counters_count_what_happened() -> None:
+    """The totals tests and tools read (sim/records.py Counters): each counts its own kind of frame."""
+    d = _ready()
+    c = d.device.counters
+    start = (c.frames_received, c.commands_answered, c.frames_applied, c.naks_sent)
+    _kidney_on(d, T0 + 0.1)
+    assert d.one(set_cmd(entry(4, intensity=99)), T0 + 0.2) == Nak(NakCode.OUT_OF_RANGE, 0)
+    again = d.send(set_cmd(entry(4, intensity=99)), T0 + 0.3, seq=d.seq)  # the same seq and type
+    assert again == [Nak(NakCode.OUT_OF_RANGE, 0)]
+    assert (c.frames_received, c.commands_answered, c.frames_applied, c.naks_sent) == (
+        start[0] + 3, start[1] + 2, start[2] + 1, start[3] + 1)  # the resent answer is not a new one
+    assert c.duplicates == 1
