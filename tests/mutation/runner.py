@@ -116,8 +116,9 @@ def run_tests(copy: Path, tests: list[str], timeout: float) -> tuple[str, float]
         return "timeout", time.monotonic() - started
     finally:
         _kill_group(process)
-    # 2 and 3: collection or pytest itself broke on the mutant (the unmutated run passed): a kill
-    status = {0: "passed", 1: "failed", 2: "failed", 3: "failed"}.get(code, "error")
+    # 2, 3, 4: collection, pytest or a conftest import broke on the mutant (the unmutated run passed,
+    # with the same node ids): a kill. 5 (no tests ran) and anything else: an error, reported.
+    status = {0: "passed", 1: "failed", 2: "failed", 3: "failed", 4: "failed"}.get(code, "error")
     return status, time.monotonic() - started
 
 

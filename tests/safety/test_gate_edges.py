@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from controller.safety.gate import clamp_live, ramp_for
+from controller.safety.gate import PolicyGate, clamp_live, ramp_for
 from controller.safety.health import HealthProfile, PersonalLimits
 from controller.safety.limits import to_device_level
 from controller.safety.policy import SafetyPolicy, policy_for
@@ -74,3 +74,10 @@ def test_a_zone_the_device_lacks_is_dropped_and_the_rest_kept() -> None:
     ghost = ZoneSetting("ghost", 99, "knead", 2, 3, 2, 0)
     assert clamp_live((), (ghost, setting(FOOT, "heel", 1)), 10.0, FOOT, policy_for(None)) == (
         setting(FOOT, "heel", 1),)
+
+
+def test_the_session_s_gate_is_clamp_live_with_its_policy_and_the_skin_temperature() -> None:
+    gate = PolicyGate(SafetyPolicy(max_intensity=5))
+    held = (setting(FOOT, "heel", 5, heat=2),)
+    assert gate(FOOT, held, (setting(FOOT, "heel", 9, heat=2),), 10.0, None) == held
+    assert gate(FOOT, held, held, 10.0, 41.0) == (setting(FOOT, "heel", 5, heat=0),)

@@ -142,3 +142,10 @@ def test_the_simulator_s_counters_count_what_happened() -> None:
     assert (c.frames_received, c.commands_answered, c.frames_applied, c.naks_sent) == (
         start[0] + 3, start[1] + 2, start[2] + 1, start[3] + 1)  # the resent answer is not a new one
     assert c.duplicates == 1
+
+
+def test_a_device_made_without_a_stored_count_reports_its_first_power_up_as_1() -> None:
+    assert Device(FOOT, T0).boot_count == 1
+    assert Device(FOOT, T0, boot_count=0xFFFF).boot_count == 0  # wraps 65535 -> 0 (§6.6)
+    reply = Direct(Device(FOOT, T0)).one(Hello(1, 1), T0)
+    assert isinstance(reply, HelloReply) and reply.boot_count == 1
