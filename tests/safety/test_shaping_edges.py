@@ -29,3 +29,12 @@ def test_back_to_back_the_level_is_held_without_a_new_ramp() -> None:
     limited, _ = limit_timeline(program, FOOT, policy_for(None))
     assert _levels(limited, 2) == [(10.0, 5)]
     assert [level for _, level in _levels(limited, 1)] == [1, 2, 3, 4, 5]
+
+
+def test_a_program_exactly_as_long_as_the_session_limit_is_not_cut() -> None:
+    policy = policy_for(None)
+    for total_s, cut in ((policy.session_limit_s, False), (policy.session_limit_s + 1, True)):
+        program = Timeline("t", "T", FOOT.model, (Command(0.0, total_s, 1, "one", HEEL_5),))
+        limited, findings = limit_timeline(program, FOOT, policy)
+        assert any("with a soft stop" in str(f) for f in findings) is cut
+        assert limited.total_s == policy.session_limit_s
