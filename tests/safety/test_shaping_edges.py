@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
+from controller.safety.health import HealthProfile, PersonalLimits
 from controller.safety.policy import policy_for
 from controller.safety.shaping import limit_timeline
 from controller.timeline import Command, Timeline
@@ -38,3 +43,25 @@ def test_a_program_exactly_as_long_as_the_session_limit_is_not_cut() -> None:
         limited, findings = limit_timeline(program, FOOT, policy)
         assert any("with a soft stop" in str(f) for f in findings) is cut
         assert limited.total_s == policy.session_limit_s
+
+
+def test_a_device_cap_below_the_policy_s_limit_is_named_in_the_findings() -> None:
+    short_cap = replace(FOOT, max_session_s=600)
+    program = Timeline("t", "T", FOOT.model, (Command(0.0, 60.0, 1, "one", HEEL_5),))
+    limited, findings = limit_timeline(program, short_cap, policy_for(None))
+    assert [str(f) for f in findings if "session limit lowered" in str(f)] == [
+        "LIMITED: session limit lowered from 15:00 to 9:50: it ends 10 s before the device's own "
+        "session cap of 10:00"]
+    _, roomy = limit_timeline(program, FOOT, policy_for(None))
+    assert not any("session limit lowered" in str(f) for f in roomy)
+
+
+@pytest.mark.parametrize(("zone_limit", "says_zeroed"), [(0, True), (1, False), (3, False)])
+def test_the_heat_finding_says_when_a_zone_limited_to_0_lost_heat(zone_limit: int, says_zeroed: bool) -> None:
+    limits = PersonalLimits(no_heat=True, zone_max_intensity={"heel": zone_limit})
+    policy = policy_for(HealthProfile(limits=limits))
+    warm = (setting(FOOT, "heel", 2, heat=2),)
+    _, findings = limit_timeline(Timeline("t", "T", FOOT.model, (Command(0.0, 60.0, 1, "one", warm),)),
+                                 FOOT, policy)
+    (heat,) = [str(f) for f in findings if "heat removed" in str(f)]
+    assert ("or limited to 0" in heat) is says_zeroed
