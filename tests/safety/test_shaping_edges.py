@@ -76,3 +76,11 @@ def test_the_steps_a_limit_changed_are_named_as_ranges(loud: set[int], named: st
     _, findings = limit_timeline(Timeline("t", "T", FOOT.model, commands), FOOT, policy_for(None))
     assert [str(f) for f in findings if "intensity lowered" in str(f)] == [
         f"LIMITED: program steps {named}: intensity lowered to 8/10 (the default limit)"]
+
+
+def test_after_a_short_gap_the_ramp_counts_from_the_gap_s_start() -> None:
+    """Off for 0.2 s is less than a ramp tick: the first level comes a tick after the device went off."""
+    program = Timeline("t", "T", FOOT.model, (Command(0.0, 10.0, 1, "one", HEEL_5),
+                                               Command(10.2, 10.0, 2, "two", HEEL_5)))
+    limited, _ = limit_timeline(program, FOOT, policy_for(None))
+    assert _levels(limited, 2)[:3] == [(10.2, 0), (10.7, 1), (11.2, 2)]
