@@ -84,3 +84,9 @@ def test_after_a_short_gap_the_ramp_counts_from_the_gap_s_start() -> None:
                                                Command(10.2, 10.0, 2, "two", HEEL_5)))
     limited, _ = limit_timeline(program, FOOT, policy_for(None))
     assert _levels(limited, 2)[:3] == [(10.2, 0), (10.7, 1), (11.2, 2)]
+
+
+def test_a_command_with_nothing_on_stays_one_command() -> None:
+    program = Timeline("t", "T", FOOT.model, (Command(0.0, 10.0, 1, "rest", ()),))
+    limited, findings = limit_timeline(program, FOOT, policy_for(None))
+    assert limited.commands == program.commands and findings == []
