@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from controller.cli.simdevice import sim_profile_capabilities
 from controller.errors import SafetyRefusal
+from controller.program.compiler import compile_program
 from controller.safety.limits import (
     DEVICE_CAP_MARGIN_S,
     HARD_MAX_INTENSITY,
@@ -13,10 +15,12 @@ from controller.safety.limits import (
     MAX_RAMP_LEVELS_PER_S,
     MIN_SESSION_LIMIT_S,
     PROGRAM_HEAT_MAX,
+    PROGRAM_SPEED_MAX,
     SKIN_CONTACT_MAX_C,
     fit_device_cap,
 )
 from controller.safety.policy import SafetyPolicy, policy_for
+from tests.program.helpers import make_program, step
 
 
 @pytest.mark.parametrize(
@@ -69,3 +73,14 @@ def test_the_host_ends_a_margin_before_the_device_s_own_cap() -> None:
     assert fit_device_cap(900, DEVICE_CAP_MARGIN_S + 1) == 1
     assert fit_device_cap(900, 5) == 0  # a cap shorter than the margin: nothing may run
     assert fit_device_cap(900, 0) == 900  # 0: the device reports no cap of its own
+
+
+def test_program_speed_is_1_to_5_and_scales_onto_the_device_s_range() -> None:
+    assert make_program(step(speed=PROGRAM_SPEED_MAX)).steps[0].speed == 5  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="less than or equal to 5"):
+        make_program(step(speed=PROGRAM_SPEED_MAX + 1))
+    chair = sim_profile_capabilities("chair")  # speeds 1..3
+    speeds = [compile_program(make_program(step(speed=s)), chair).commands[0].settings[0].speed
+              for s in range(1, 6)]
+    assert speeds == [1, 2, 2, 3, 3]
+    assert fit_device_cap(900, 1) == 0  # a 1 s cap: nothing may run
