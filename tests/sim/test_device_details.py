@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from sim import Device
+from sim import Device, FaultPlan
 from sim.messages import Ack, GetStatus, Heartbeat, Hello, HelloReply, Nak, SoftStop, Status, encode_message
 from sim.profiles import FOOT
 from sim.protocol import DeviceState, EventCode, MsgType, NakCode
@@ -149,3 +149,40 @@ def test_a_device_made_without_a_stored_count_reports_its_first_power_up_as_1() 
     assert Device(FOOT, T0, boot_count=0xFFFF).boot_count == 0  # wraps 65535 -> 0 (§6.6)
     reply = Direct(Device(FOOT, T0)).one(Hello(1, 1), T0)
     assert isinstance(reply, HelloReply) and reply.boot_count == 1
+
+
+def test_unplugging_loses_the_bytes_in_flight_both_ways() -> None:
+    """drop_link_buffers: an answer not yet read and a frame still delayed on the way in are both lost."""
+    late = Device(FOOT, T0, faults=FaultPlan(delay=1.0, delay_s=0.05))
+    late.receive(encode_message(1, Hello(1, 1)), T0)  # arrives at T0 + 0.05, unless the cable goes first
+    late.drop_link_buffers()
+    late.advance(T0 + 0.1)
+    assert late.take_output(T0 + 0.1) == b"" and late.state == DeviceState.WAITING
+    d = _ready()
+    d.device.receive(encode_message(2, GetStatus()), T0 + 0.1)  # answered, not yet read
+    d.device.drop_link_buffers()
+    assert d.replies(T0 + 0.1) == []
+
+
+def test_a_scheduled_action_runs_at_its_instant_even_in_a_quiet_stretch() -> None:
+    d = _ready()
+    d.device.advance(T0 + 0.01)  # the device now knows nothing falls due for a while
+    ran: list[float] = []
+    d.device.schedule(T0 + 0.05, ran.append)
+    d.device.advance(T0 + 0.1)
+    assert ran == [T0 + 0.05]
+
+
+@pytest.mark.parametrize("press", ["button", "foot"])
+def test_an_advisory_input_is_reported_at_the_instant_it_happens(press: str) -> None:
+    d = _ready()
+    _kidney_on(d, T0)
+    d.send(Heartbeat(), T0 + 0.3)  # the last frame before the input: the device's time stood at T0 + 0.3
+    if press == "button":
+        d.device.press_button(2, T0 + 0.35)
+        expected = (T0 + 0.35, EventCode.BUTTON, 2)
+    else:
+        d.device.foot_sensor(True, T0 + 0.35)
+        expected = (T0 + 0.35, EventCode.FOOT_REMOVED, 1)
+    assert d.events_since(1) == [expected]
+    assert on_zones_at(d.device.timeline, T0 + 0.35) == {"kidney"}  # reported only: nothing stops
