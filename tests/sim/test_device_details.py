@@ -186,3 +186,12 @@ def test_an_advisory_input_is_reported_at_the_instant_it_happens(press: str) -> 
         expected = (T0 + 0.35, EventCode.FOOT_REMOVED, 1)
     assert d.events_since(1) == [expected]
     assert on_zones_at(d.device.timeline, T0 + 0.35) == {"kidney"}  # reported only: nothing stops
+
+
+def test_a_scheduled_action_at_a_timer_s_instant_runs_after_the_timer() -> None:
+    """§5.1: the simulator's own actions (faults) come after the protocol's timers due at that instant."""
+    d = _ready()
+    seen: list[DeviceState] = []
+    d.device.schedule(T0 + FOOT.watchdog_ms / 1000, lambda t: seen.append(d.device.state))
+    d.device.advance(T0 + 1.0)
+    assert seen == [DeviceState.SAFE_STOP]  # the watchdog, due at the same instant, went first
