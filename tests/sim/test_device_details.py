@@ -195,3 +195,21 @@ def test_a_scheduled_action_at_a_timer_s_instant_runs_after_the_timer() -> None:
     d.device.schedule(T0 + FOOT.watchdog_ms / 1000, lambda t: seen.append(d.device.state))
     d.device.advance(T0 + 1.0)
     assert seen == [DeviceState.SAFE_STOP]  # the watchdog, due at the same instant, went first
+
+
+def test_scheduled_actions_run_in_time_order_whatever_order_they_were_scheduled_in() -> None:
+    d = _ready()
+    ran: list[tuple[str, float]] = []
+    d.device.schedule(T0 + 0.2, lambda t: ran.append(("later", t)))
+    d.device.schedule(T0 + 0.1, lambda t: ran.append(("sooner", t)))
+    d.device.schedule(T0 + 0.15, lambda t: ran.append(("between", t)))
+    d.device.advance(T0 + 0.3)
+    assert ran == [("sooner", T0 + 0.1), ("between", T0 + 0.15), ("later", T0 + 0.2)]
+
+
+def test_the_device_s_time_never_runs_backwards() -> None:
+    """An input stamped a little earlier than the last frame (another thread's clock read) is taken as now."""
+    d = _ready()
+    d.send(Heartbeat(), T0 + 0.3)
+    d.device.press_button(3, T0 + 0.25)
+    assert d.events_since(1) == [(T0 + 0.3, EventCode.BUTTON, 3)]
