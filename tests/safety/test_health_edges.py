@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from controller.errors import SafetyRefusal
-from controller.safety.health import HealthProfile, PersonalLimits, parse_profile
+from controller.safety.health import MAX_PROFILE_BYTES, HealthProfile, PersonalLimits, parse_profile
 
 
 @pytest.mark.parametrize(("text", "problem"), [
@@ -42,3 +42,12 @@ def test_an_empty_or_non_mapping_profile() -> None:
     assert parse_profile(b"") == HealthProfile()
     with pytest.raises(SafetyRefusal, match="p.yaml:1: health profile must be a mapping"):
         parse_profile(b"- edema\n", "p.yaml")
+
+
+def test_a_profile_of_exactly_the_size_limit_is_read_and_one_byte_more_refused() -> None:
+    body = b"conditions: [edema]\n"
+    exact = body + b"#" * (MAX_PROFILE_BYTES - len(body) - 1) + b"\n"
+    assert len(exact) == MAX_PROFILE_BYTES == 64 * 1024
+    assert parse_profile(exact).conditions == ("edema",)
+    with pytest.raises(SafetyRefusal, match="p.yaml:1: .*65537 bytes; health profiles are limited to 65536"):
+        parse_profile(b"#" + exact, "p.yaml")
