@@ -6,9 +6,10 @@ import logging
 
 import pytest
 
-from controller.runs.player import Outcome, Player
+from controller.runs.player import Outcome, Player, Snapshot
+from controller.runs.session import State
 from controller.safety.policy import SafetyPolicy
-from tests.integration.harness import play, prepare
+from tests.integration.harness import Run, play, prepare
 
 
 def test_without_a_listener_the_player_s_notes_go_to_the_log(caplog: pytest.LogCaptureFixture) -> None:
@@ -29,3 +30,21 @@ def test_at_and_after_the_program_s_end_the_player_asks_nothing_of_the_device() 
     last = run.timeline.commands[-1]
     assert run.player._target_at(end - 0.5) == last.settings  # the last step, until its very end
     assert run.player.snapshot().position_s == end
+
+
+def test_each_snapshot_names_the_step_playing_and_the_next_one() -> None:
+    seen: dict[tuple[int, str], str] = {}
+
+    def tick(run: Run, snap: Snapshot) -> None:
+        if snap.state == State.RUNNING:
+            seen.setdefault((snap.step, snap.step_name), snap.next_step_name)
+
+    run = play("sleep", policy=SafetyPolicy(session_limit_s=1800), on_tick=tick)
+    order: list[tuple[int, str]] = []
+    for c in run.timeline.commands:  # the steps in playing order, each once per time it plays
+        if not order or order[-1][0] != c.step:
+            order.append((c.step, c.step_name))
+    assert len(order) > 2 and set(seen) == set(order)
+    expected = {here: after[1] for here, after in zip(order, order[1:], strict=False)}
+    expected[order[-1]] = ""  # nothing after the last step
+    assert seen == expected
