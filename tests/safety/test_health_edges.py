@@ -51,3 +51,10 @@ def test_a_profile_of_exactly_the_size_limit_is_read_and_one_byte_more_refused()
     assert parse_profile(exact).conditions == ("edema",)
     with pytest.raises(SafetyRefusal, match="p.yaml:1: .*65537 bytes; health profiles are limited to 65536"):
         parse_profile(b"#" + exact, "p.yaml")
+
+
+def test_the_profile_format_version_is_1() -> None:
+    assert HealthProfile().schema_version == 1
+    assert parse_profile(b"schema_version: 1").schema_version == 1
+    with pytest.raises(SafetyRefusal, match="p.yaml:1: schema_version"):
+        parse_profile(b"schema_version: 2", "p.yaml")
