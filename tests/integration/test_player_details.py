@@ -48,3 +48,4 @@ def test_each_snapshot_names_the_step_playing_and_the_next_one() -> None:
     expected = {here: after[1] for here, after in zip(order, order[1:], strict=False)}
     expected[order[-1]] = ""  # nothing after the last step
     assert seen == expected
+
