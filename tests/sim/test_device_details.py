@@ -213,3 +213,27 @@ def test_the_device_s_time_never_runs_backwards() -> None:
     d.send(Heartbeat(), T0 + 0.3)
     d.device.press_button(3, T0 + 0.25)
     assert d.events_since(1) == [(T0 + 0.3, EventCode.BUTTON, 3)]
+
+
+def test_a_reset_stops_everything_at_its_instant_and_starts_over() -> None:
+    d = _ready()
+    _kidney_on(d, T0)
+    half = encode_message(9, GetStatus())[:3]
+    d.device.receive(half, T0 + 0.1)  # half a frame in the receive buffer: emptied by the reset (§6.6)
+    d.device.reset(T0 + 0.2)
+    assert on_zones_at(d.device.timeline, T0 + 0.19) == {"kidney"}
+    assert on_zones_at(d.device.timeline, T0 + 0.2) == set()
+    assert d.device.timeline[-1].cause == "reset" and d.device.boot_count == 2
+    assert d.events_since(1) == [(T0 + 0.2, EventCode.RESET, 1)]
+    d.device.receive(encode_message(9, GetStatus())[3:], T0 + 0.3)  # the rest alone is no frame
+    assert d.replies(T0 + 0.3) == []
+    assert _status(d, T0 + 0.4).state == DeviceState.WAITING
+
+
+def test_power_off_turns_everything_off_recorded_as_shutdown() -> None:
+    d = _ready()
+    _kidney_on(d, T0)
+    d.device.power_off(T0 + 0.2)
+    assert on_zones_at(d.device.timeline, T0 + 0.2) == set()
+    assert d.device.timeline[-1].t == T0 + 0.2 and d.device.timeline[-1].cause == "shutdown"
+    assert d.device.state == DeviceState.WAITING
