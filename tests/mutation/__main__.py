@@ -108,10 +108,13 @@ def _run_all(pool: queue.Queue[Path], live: list[Mutant], sources: dict[str, str
             pool.put(copy)
 
     outcomes = []
-    with ThreadPoolExecutor(max_workers=jobs) as executor:
+    executor = ThreadPoolExecutor(max_workers=jobs)
+    try:
         for done, outcome in enumerate(executor.map(one, live), 1):
             outcomes.append(outcome)
             print_outcome(outcome, done, len(live), time.monotonic() - started)
+    finally:  # Ctrl-C or SIGTERM: run no more mutants (the running ones end with their test runs)
+        executor.shutdown(wait=True, cancel_futures=True)
     return outcomes
 
 
