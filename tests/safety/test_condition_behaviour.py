@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from controller.safety.assess import ProgramMeta, assess
+from controller.errors import SafetyRefusal
+from controller.safety.assess import DeclaredCondition, Level, ProgramMeta, assess
 from controller.safety.health import CONDITIONS, HealthProfile, PersonalLimits
 from controller.safety.limits import (
     DEFAULT_MAX_HEAT_LEVEL,
@@ -62,3 +63,22 @@ def test_personal_limits_cannot_be_changed_after_they_are_read() -> None:
     assert (limits.max_intensity, limits.no_heat, limits.session_limit_s) == (3, True, None)
     with pytest.raises(ValueError, match="frozen"):
         HealthProfile(limits=limits).limits = PersonalLimits()  # type: ignore[misc]
+
+
+def test_a_refusal_never_suggests_acknowledging_it() -> None:
+    """--acknowledge cannot run a refused program, so the refusal must not suggest it; a caution does."""
+    refused = assess(PLAIN, HealthProfile(conditions=("fracture", "warts")), acknowledged=False)
+    with pytest.raises(SafetyRefusal) as caught:
+        refused.raise_if_refused()
+    assert "run again with --acknowledge" not in str(caught.value)
+    cautioned = assess(PLAIN, HealthProfile(conditions=("warts",)), acknowledged=False)
+    with pytest.raises(SafetyRefusal, match="run again with --acknowledge"):
+        cautioned.raise_if_refused()
+
+
+def test_the_note_on_undeclared_contraindications_points_at_the_first() -> None:
+    program = ProgramMeta(id="p", name="P", file="p.yaml", contraindications=(
+        DeclaredCondition("edema", 7), DeclaredCondition("warts", 9)))
+    (note,) = [f for f in assess(program, None, acknowledged=False).findings if f.level is Level.INFO]
+    assert note.where == "p.yaml:7" and "(declared at p.yaml:7)" in str(note)
+    assert "edema (fluid retention), warts" in str(note)

@@ -58,3 +58,9 @@ def test_the_profile_format_version_is_1() -> None:
     assert parse_profile(b"schema_version: 1").schema_version == 1
     with pytest.raises(SafetyRefusal, match="p.yaml:1: schema_version"):
         parse_profile(b"schema_version: 2", "p.yaml")
+
+
+def test_of_several_mistakes_the_first_is_named() -> None:
+    with pytest.raises(SafetyRefusal, match=r"p.yaml:1: age_group") as caught:
+        parse_profile(b"age_group: teen\nlimits: {max_intensity: 99}\n", "p.yaml")
+    assert "max_intensity" not in str(caught.value)
