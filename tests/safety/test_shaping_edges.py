@@ -68,7 +68,8 @@ def test_the_heat_finding_says_when_a_zone_limited_to_0_lost_heat(zone_limit: in
 
 
 @pytest.mark.parametrize(("loud", "named"), [
-    ({1, 2, 3, 7}, "1-3, 7"), ({5}, "5"), ({2, 3}, "2-3"), ({1, 3, 5}, "1, 3, 5"), ({6, 7, 8}, "6-8")])
+    ({1, 2, 3, 7}, "1-3, 7"), ({5}, "5"), ({2, 3}, "2-3"), ({1, 3, 5}, "1, 3, 5"), ({6, 7, 8}, "6-8"),
+    ({1, 3, 4}, "1, 3-4")])
 def test_the_steps_a_limit_changed_are_named_as_ranges(loud: set[int], named: str) -> None:
     level = {i: 9 if i in loud else 2 for i in range(1, 9)}
     commands = tuple(Command(10.0 * (i - 1), 10.0, i, f"s{i}", (setting(FOOT, "heel", level[i]),))
