@@ -222,3 +222,26 @@ def test_a_short_frame_decodes_the_same_from_memory() -> None:
     assert first == again == [Frame(200, Nak(14, 4))]
     bad = wire[:-2] + bytes([wire[-2] ^ 1]) + b"\x00"  # never remembered as good
     assert codec.FrameDecoder().feed_frames(bad) == []
+
+
+def _with_crc(data: bytes) -> bytes:
+    return data + codec.crc16_ccitt_false(data).to_bytes(2, "big")
+
+
+@pytest.mark.parametrize("data", [b"", b"\x01", b"\x01\x00", b"\x01\x00\x05"], ids=["0", "1", "2", "3"])
+def test_a_body_under_the_minimum_is_refused_for_its_length_even_with_a_good_crc(data: bytes) -> None:
+    """Issue 14: the length check ran only on bodies whose CRC was already wrong; these CRCs are right,
+    and one holds a zero byte, so COBS carries it whole."""
+    body = _with_crc(data)
+    assert codec.crc16_ccitt_false(body) == 0
+    with pytest.raises(ProtocolError, match=f"frame of {len(body)} bytes is shorter than 6"):
+        codec.decode_body(body)
+    with pytest.raises(ProtocolError, match="shorter than 6"):
+        codec.decode_frame(codec.cobs_encode(body) + b"\x00")
+
+
+def test_a_body_of_exactly_the_minimum_length_decodes() -> None:
+    body = codec.encode_body(9, Heartbeat())
+    assert len(body) == 6
+    assert codec.decode_body(body) == Frame(9, Heartbeat())
+    assert codec.decode_frame(codec.encode_frame(0, Heartbeat())) == Frame(0, Heartbeat())
