@@ -26,3 +26,68 @@ def test_an_unreadable_record_does_not_block(tmp_path: Path) -> None:
     path = tmp_path / "last"
     path.write_text("garbage")
     require_rest(SafetyPolicy(), path, now=0.0)
+
+
+# --- the store's edges (issue 14's mutation run: 13 survivors in resttime.py) ---------------------------
+
+def test_the_record_is_bounded_to_one_number(tmp_path: Path) -> None:
+    from controller.safety.resttime import MAX_REST_FILE_BYTES
+
+    path = tmp_path / "last"
+    path.write_text("1000".ljust(MAX_REST_FILE_BYTES))  # exactly the bound: read
+    assert last_session_end(path, now=5000.0) == 1000.0
+    path.write_text("1000".ljust(MAX_REST_FILE_BYTES + 1))  # one byte more: refused, never read whole
+    assert last_session_end(path, now=5000.0) is None
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "nan", "1e999"])
+def test_a_time_that_is_not_finite_is_no_record(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "last"
+    path.write_text(text)
+    assert last_session_end(path, now=5000.0) is None
+    require_rest(SafetyPolicy(), path, now=5000.0)
+
+
+def test_a_time_in_the_future_counts_as_now(tmp_path: Path) -> None:
+    path = tmp_path / "last"
+    record_session_end(path, now=9000.0)  # the clock was set back since
+    assert last_session_end(path, now=1000.0) == 1000.0
+    policy = SafetyPolicy()
+    with pytest.raises(SafetyRefusal, match=r"rest 5\.0 more minutes"):  # one pause, not hours of them
+        require_rest(policy, path, now=1000.0)
+
+
+def test_the_record_is_written_whole_seconds_in_a_folder_it_makes(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "massagectl" / "last"
+    record_session_end(path, now=1234.6)
+    assert path.read_text() == "1235\n"
+
+
+def test_the_default_place_and_the_present_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from controller.clock import wall_time
+    from controller.paths import rest_file
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    before = wall_time()
+    record_session_end()
+    ended = last_session_end()
+    assert rest_file().exists() and ended is not None
+    assert before - 1 <= ended <= wall_time()
+    with pytest.raises(SafetyRefusal):
+        require_rest(SafetyPolicy())
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_record_that_cannot_be_written_is_a_warning_not_an_error(
+        tmp_path: Path, kind: str, caplog: pytest.LogCaptureFixture) -> None:
+    import os
+
+    path = tmp_path / "last"
+    if kind == "folder":
+        path.mkdir()
+    else:
+        os.mkfifo(path)
+    with caplog.at_level("WARNING", logger="controller.safety.resttime"):
+        record_session_end(path, now=1000.0)  # returns: the session's own ending is what matters
+    assert "cannot record when this session ended" in caplog.text and "wait 5 minutes" in caplog.text
+    assert last_session_end(path, now=2000.0) is None
