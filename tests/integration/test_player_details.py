@@ -49,3 +49,26 @@ def test_each_snapshot_names_the_step_playing_and_the_next_one() -> None:
     expected[order[-1]] = {""}  # nothing after the last step
     assert seen == expected
 
+
+
+def test_a_player_given_a_disconnected_session_connects_it_first() -> None:
+    run = prepare("sleep", policy=SafetyPolicy(session_limit_s=1800))
+    run.session.fire("disconnect")  # ready → disconnected: the player must connect again itself
+    player = Player(run.session, run.timeline, session_limit_s=1800.0)
+    assert player.run() == Outcome.COMPLETED  # without connecting it would have ended as a fault at once
+    assert run.device.applied, "it played"
+
+
+def test_a_player_whose_session_cannot_connect_ends_as_a_fault_without_playing() -> None:
+    from controller.errors import LinkClosed
+    from controller.runs import make_session
+
+    run = prepare("sleep")
+
+    def no_port() -> object:
+        raise LinkClosed("the cable is out")
+
+    session = make_session(no_port, run.clock, SafetyPolicy())  # type: ignore[arg-type]
+    player = Player(session, run.timeline, session_limit_s=1800.0)
+    assert player.run() == Outcome.FAULT
+    assert session.state == State.FAULT
