@@ -112,3 +112,30 @@ def test_decode_body_checks_in_the_documents_order() -> None:
     wrong_type[2] = 0x7E
     with pytest.raises(ProtocolError, match="unknown message type 0x7E"):
         codec.decode_body(bytes(wrong_type) + codec.crc16_ccitt_false(bytes(wrong_type)).to_bytes(2, "big"))
+
+
+def test_a_payload_of_exactly_max_payload_is_framed_and_one_byte_more_is_not() -> None:
+    from controller.wire.protocol import MAX_PAYLOAD, SetActuators, SetEntry, Status, ZoneState
+
+    largest = Status(1, 0, 250, 0, 0, 0, 0, tuple(ZoneState(1, 0, 0, 0, 0) for _ in range(45)))
+    assert len(codec.encode_payload(largest)) == MAX_PAYLOAD
+    body = codec.encode_body(1, largest)  # framed (a device would refuse 45 zones: no device has them)
+    assert body[3] == MAX_PAYLOAD
+    with pytest.raises(ProtocolError, match="MAX_PAYLOAD"):
+        codec.encode_frame(1, SetActuators(tuple(SetEntry(1, 1, 1, 1, 1, 100) for _ in range(35))))
+
+
+def test_a_length_field_that_disagrees_with_the_frame_is_refused() -> None:
+    body = bytearray(codec.cobs_decode(codec.encode_frame(5, Ack(2))[:-1])[:-2])
+    body[3] += 1  # the length byte says one more payload byte than the frame holds
+    with pytest.raises(ProtocolError, match="length field does not match the frame"):
+        codec.decode_body(bytes(body) + codec.crc16_ccitt_false(bytes(body)).to_bytes(2, "big"))
+
+
+def test_keepalive_frames_are_the_encoded_keepalive_and_a_new_decoder_has_held_nothing() -> None:
+    from controller.wire.protocol import KeepAlive
+
+    for seq in (0, 1, 255):
+        assert codec.keepalive_frame(seq) == codec.encode_frame(seq, KeepAlive())
+    fresh = codec.FrameDecoder()
+    assert (fresh.frames, fresh.rejected, fresh.garbage_bytes, fresh.high_water) == (0, 0, 0, 0)
