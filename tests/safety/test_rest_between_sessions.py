@@ -31,13 +31,26 @@ def test_an_unreadable_record_does_not_block(tmp_path: Path) -> None:
 # --- the store's edges (issue 14's mutation run: 13 survivors in resttime.py) ---------------------------
 
 def test_the_record_is_bounded_to_one_number(tmp_path: Path) -> None:
-    from controller.safety.resttime import MAX_REST_FILE_BYTES
-
     path = tmp_path / "last"
-    path.write_text("1000".ljust(MAX_REST_FILE_BYTES))  # exactly the bound: read
+    path.write_text("1000".ljust(64))  # 64 bytes, the bound: read
     assert last_session_end(path, now=5000.0) == 1000.0
-    path.write_text("1000".ljust(MAX_REST_FILE_BYTES + 1))  # one byte more: refused, never read whole
+    path.write_text("1000".ljust(65))  # one byte more: refused, never read whole
     assert last_session_end(path, now=5000.0) is None
+
+
+def test_the_last_second_of_the_pause_still_refuses(tmp_path: Path) -> None:
+    path = tmp_path / "last"
+    policy = SafetyPolicy()
+    record_session_end(path, now=1000.0)
+    with pytest.raises(SafetyRefusal, match=r"rest 0\.0 more minutes"):
+        require_rest(policy, path, now=1000.0 + policy.min_pause_s - 0.5)
+
+
+def test_a_write_error_is_named_by_its_reason(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "file").write_text("in the way")
+    with caplog.at_level("WARNING", logger="controller.safety.resttime"):
+        record_session_end(tmp_path / "file" / "last", now=1000.0)
+    assert "(File exists)" in caplog.text
 
 
 @pytest.mark.parametrize("text", ["inf", "-inf", "nan", "1e999"])
