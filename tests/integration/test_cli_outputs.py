@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from controller import exitcodes
+from tests.parts import missing
 
 MASSAGECTL = [sys.executable, "-m", "controller.cli"]
 RUN_SIM = ["run", "sleep", "--sim", "--speed", "max", "--acknowledge"]
@@ -146,7 +147,8 @@ def _mount_namespace() -> list[str]:
     """`unshare -m` when this machine lets us make a private mount (root, or a permissive container)."""
     unshare = shutil.which("unshare")
     if unshare is None or subprocess.run([unshare, "-m", "true"], capture_output=True).returncode != 0:
-        pytest.skip("needs a private mount namespace (unshare -m) to make a small or read-only file system")
+        missing("needs a private mount namespace (unshare -m, Debian package util-linux, run as root) "
+                "to make a small or read-only file system")
     return [unshare, "-m"]
 
 
