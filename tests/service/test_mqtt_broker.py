@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -263,11 +264,15 @@ def test_the_broker_killed_and_restarted_mid_session(tmp_path: Path) -> None:
         service.state("plays-on", lambda s: str(s["note"]).endswith(": stopped"), mark)
 
 
-Served = tuple[subprocess.Popen[str], dict[str, PtyServer]]
+Served = tuple[subprocess.Popen[str], dict[str, PtyServer], HomeAssistant]
 
 
-def _serve_process(tmp_path: Path, broker: Broker, ids: list[str]) -> Served:
-    """`massagectl serve --config` over simulators on ptys, one per id, each allowing a remote start."""
+@contextmanager
+def serving(tmp_path: Path, ids: list[str]) -> Iterator[Served]:
+    """`massagectl serve --config` in its own process over simulators on ptys (one per id), each playing a
+    program started over MQTT; yields the process, the simulators and the Home Assistant client."""
+    broker = Broker(tmp_path)
+    broker.start()
     servers = {dev: PtyServer("foot", link_path=tmp_path / dev) for dev in ids}
     for server in servers.values():
         server.start()
@@ -278,29 +283,14 @@ def _serve_process(tmp_path: Path, broker: Broker, ids: list[str]) -> Served:
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
     proc = subprocess.Popen([sys.executable, "-m", "controller.cli", "serve", "--config", str(config)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    return proc, servers
-
-
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT])
-def test_a_signal_stops_every_running_massage_before_the_service_exits(tmp_path: Path,
-                                                                       sig: signal.Signals) -> None:
-    broker = Broker(tmp_path)
-    broker.start()
-    proc, servers = _serve_process(tmp_path, broker, ["one", "two"])
     ha = HomeAssistant(broker.port)
     try:
-        for dev in servers:
+        for dev in ids:
             ha.state(f"massagectl/{dev}/state", lambda s: s["state"] == "ready" and bool(s["model"]))
             ha.publish(f"massagectl/{dev}/cmd", json.dumps({"command": "start", "program": LONG}))
-        for dev in servers:
+        for dev in ids:
             ha.state(f"massagectl/{dev}/state", lambda s: s["state"] == "running" and bool(s["zones"]))
-        proc.send_signal(sig)
-        out, err = proc.communicate(timeout=30)
-        assert proc.returncode == 0, err
-        for dev, server in servers.items():
-            assert all_off(server), f"{dev}: every actuator off before the service exited"
-            assert server.device.timeline[-1].cause != "watchdog", f"{dev}: the host stopped it"
-            assert ha.wait(f"massagectl/{dev}/availability", lambda p: p == b"offline") == b"offline"
+        yield proc, servers, ha
     finally:
         proc.kill()
         ha.close()
@@ -309,18 +299,24 @@ def test_a_signal_stops_every_running_massage_before_the_service_exits(tmp_path:
         broker.kill()
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT])
+def test_a_signal_stops_every_running_massage_before_the_service_exits(tmp_path: Path,
+                                                                       sig: signal.Signals) -> None:
+    with serving(tmp_path, ["one", "two"]) as (proc, servers, ha):
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        for dev, server in servers.items():
+            assert all_off(server), f"{dev}: every actuator off before the service exited"
+            assert server.device.timeline[-1].cause != "watchdog", f"{dev}: the host stopped it"
+            assert ha.wait(f"massagectl/{dev}/availability", lambda p: p == b"offline") == b"offline"
+
+
 def test_a_service_killed_outright_is_reported_offline_by_its_last_will(tmp_path: Path) -> None:
     """SIGKILL leaves no goodbye: the broker publishes the will, and each device's watchdog stops it."""
-    broker = Broker(tmp_path)
-    broker.start()
-    proc, servers = _serve_process(tmp_path, broker, ["dev"])
-    ha = HomeAssistant(broker.port)
-    device = servers["dev"].device
-    try:
-        ha.state("massagectl/dev/state", lambda s: s["state"] == "ready" and bool(s["model"]))
+    with serving(tmp_path, ["dev"]) as (proc, servers, ha):
+        device = servers["dev"].device
         assert ha.wait("massagectl/status", lambda p: p == b"online") == b"online"
-        ha.publish("massagectl/dev/cmd", json.dumps({"command": "start", "program": LONG}))
-        ha.state("massagectl/dev/state", lambda s: s["state"] == "running" and bool(s["zones"]))
         mark = ha.mark()
         proc.kill()
         proc.wait(30)
@@ -330,13 +326,6 @@ def test_a_service_killed_outright_is_reported_offline_by_its_last_will(tmp_path
         device.advance(killed + 1.0)
         assert state_at(device.timeline, killed + 1.0) == {}
         assert device.timeline[-1].cause == "watchdog"
-    finally:
-        proc.kill()
-        ha.close()
-        for server in servers.values():
-            server.stop()
-        broker.kill()
-
 
 
 def test_a_burst_of_progress_is_published_once_per_interval_only_the_latest(service: Service) -> None:

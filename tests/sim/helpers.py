@@ -6,7 +6,21 @@ from typing import Protocol
 
 from controller.clock import Clock
 from sim.device import Device
-from sim.messages import AnyMessage, Event, Nak, SetCmd, SetEntry, decode_payload, encode_message
+from sim.faults import FaultPlan
+from sim.messages import (
+    AnyMessage,
+    Event,
+    GetStatus,
+    Hello,
+    HelloReply,
+    Nak,
+    SetCmd,
+    SetEntry,
+    Status,
+    decode_payload,
+    encode_message,
+)
+from sim.profiles import FOOT, Profile
 from sim.records import TimelineEntry
 from sim.wire import Frame, StreamDecoder
 
@@ -143,3 +157,18 @@ class Direct:
     def events_since(self, index: int) -> list[tuple[float, int, int]]:
         """(t, code, arg) of every event from the `index`-th on."""
         return [(e.t, e.code, e.arg) for e in self.device.events[index:]]
+
+
+
+def ready(profile: Profile = FOOT, t0: float = 100.0, faults: FaultPlan | None = None) -> Direct:
+    """A simulated device that has answered HELLO at `t0`."""
+    d = Direct(Device(profile, t0, faults=faults))
+    assert isinstance(d.one(Hello(1, 1), t0), HelloReply)
+    return d
+
+
+def status(d: Direct, t: float) -> Status:
+    """The device's STATUS at `t`."""
+    reply = d.one(GetStatus(), t)
+    assert isinstance(reply, Status)
+    return reply

@@ -7,27 +7,17 @@ from dataclasses import replace
 
 import pytest
 
-from sim import Device, FaultPlan
-from sim.messages import Ack, Estop, GetStatus, Heartbeat, Hello, HelloReply, Nak, SoftStop, Status, ZoneState
+from sim import Device
+from sim.messages import Ack, Estop, Heartbeat, Hello, HelloReply, Nak, SoftStop, ZoneState
 from sim.profiles import FOOT, SimZone
 from sim.protocol import DeviceState, EventCode, FaultFlag, MsgType, NakCode
 from sim.wire import StreamDecoder
 from tests.sim.helpers import Direct, entry, set_cmd
+from tests.sim.helpers import ready as _ready
+from tests.sim.helpers import status as _status
 
 T0 = 100.0
 OFF = (0, 0, 0, 0)
-
-
-def _ready(profile: object = FOOT, faults: FaultPlan | None = None) -> Direct:
-    d = Direct(Device(profile, T0, faults=faults))  # type: ignore[arg-type]
-    assert isinstance(d.one(Hello(1, 1), T0), HelloReply)
-    return d
-
-
-def _status(d: Direct, t: float) -> Status:
-    status = d.one(GetStatus(), t)
-    assert isinstance(status, Status)
-    return status
 
 
 def _kidney(d: Direct, t: float) -> tuple[int, int, int, int]:

@@ -9,25 +9,15 @@ from dataclasses import replace
 import pytest
 
 from sim import Device, FaultPlan
-from sim.messages import Ack, GetStatus, Heartbeat, Hello, HelloReply, Nak, SoftStop, Status, encode_message
+from sim.messages import Ack, GetStatus, Heartbeat, Hello, HelloReply, Nak, SoftStop, encode_message
 from sim.profiles import FOOT
 from sim.protocol import DeviceState, EventCode, MsgType, NakCode
 from sim.wire import cobs_encode
 from tests.sim.helpers import Direct, entry, on_zones_at, set_cmd
+from tests.sim.helpers import ready as _ready
+from tests.sim.helpers import status as _status
 
 T0 = 100.0
-
-
-def _ready(profile: object = FOOT) -> Direct:
-    d = Direct(Device(profile, T0))  # type: ignore[arg-type]
-    assert isinstance(d.one(Hello(1, 1), T0), HelloReply)
-    return d
-
-
-def _status(d: Direct, t: float) -> Status:
-    status = d.one(GetStatus(), t)
-    assert isinstance(status, Status)
-    return status
 
 
 def _kidney_on(d: Direct, t: float, intensity: int = 4, heat: int = 0) -> None:
