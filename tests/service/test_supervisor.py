@@ -121,11 +121,13 @@ def test_an_intensity_above_the_limits_is_clamped_and_says_so() -> None:
         w = watchers["a"]
         w.wait(ready)
         handle = hub.device("a")
+        # both actions before START: on a virtual clock the program may run to its end while this thread
+        # waits, so an action registered later could come too late
         w.when(at(30), lambda s: handle.command(Command.SET_INTENSITY, level=15))
+        w.when(at(60), lambda s: handle.command(Command.EMERGENCY_STOP))
         handle.command(Command.START, program=PROGRAM)
         clamped = w.wait(lambda s: s.intensity_offset == 9)
         assert "asked +15" in clamped.note and "held at 4/10" in clamped.note
-        w.when(at(60), lambda s: handle.command(Command.EMERGENCY_STOP))
         w.wait(lambda s: s.state == "emergency_stop")
     assert max_intensity(bench.devices["a"].timeline) <= 4, "the foot simulator's scale is 0..10"
 
