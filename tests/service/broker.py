@@ -97,13 +97,13 @@ class HomeAssistant:
     def wait(self, topic: str, condition: Callable[[bytes], bool] = lambda p: True,
              timeout_s: float = WAIT_S, after: int = 0) -> bytes:
         """The first message on `topic` (from index `after`) whose payload satisfies `condition`."""
-        def found() -> bytes | None:
-            return next((p for t, p, _ in self.messages[after:] if t == topic and condition(p)), None)
+        def found() -> tuple[bytes] | None:  # in a tuple: an empty payload (b"") is found too
+            return next(((p,) for t, p, _ in self.messages[after:] if t == topic and condition(p)), None)
 
         with self._cond:
             payload = self._cond.wait_for(found, timeout_s)
         assert payload is not None, f"nothing on {topic} within {timeout_s} s; last: {self.last(topic)!r}"
-        return payload
+        return payload[0]
 
     def state(self, topic: str, condition: Callable[[dict[str, Any]], bool], after: int = 0,
               timeout_s: float = WAIT_S) -> dict[str, Any]:
