@@ -14,7 +14,7 @@ CONTROLLER = ROOT / "controller"
 
 # Bottom to top. A module may import from its own layer and those below it, never from one above.
 # Layer 0 is the top-level modules of controller/ (clock, errors, timeline, …): they import only each other.
-LAYERS = ("wire", "conformance", "safety", "program", "runs", "ui", "service", "web", "cli")
+LAYERS = ("wire", "conformance", "safety", "program", "runs", "ui", "service", "web", "cli", "launch")
 MAX_LINES = 400
 
 
