@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+from typing import Any
 
 import click
 
@@ -41,6 +42,13 @@ def exit_code_for(err: MassagerError) -> int:
 class _Group(LazyGroup):
     """Turns every expected error into one line on stderr and its exit code, never a traceback."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as err:  # writing a help text or a usage error, before any command ran
+            exit_if_output_failed(err)
+            raise
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
@@ -58,6 +66,7 @@ class _Group(LazyGroup):
             silence(sys.__stderr__)
             sys.exit(exitcodes.OUTPUT_CLOSED)
         except Exception as err:  # a bug: say so plainly; the traceback only on request
+            exit_if_output_failed(err)
             if os.environ.get("MASSAGECTL_DEBUG"):
                 raise
             from controller.ui.text import printable
@@ -65,6 +74,17 @@ class _Group(LazyGroup):
             click.echo(f"massagectl: internal error: {type(err).__name__}: {printable(err)} (a bug: please "
                        "report it; MASSAGECTL_DEBUG=1 shows the traceback)", err=True)
             sys.exit(exitcodes.INTERNAL)
+
+
+def exit_if_output_failed(err: BaseException) -> None:
+    """`massagectl list > /dev/full`: the output, not a bug — one line and exit code 2."""
+    if isinstance(err, OSError):
+        from controller.cli.output import output_failure
+
+        message = output_failure(err)
+        if message is not None:
+            click.echo(f"massagectl: {message}", err=True)
+            sys.exit(exit_code_for(OutputError(message)))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

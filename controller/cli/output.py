@@ -4,10 +4,13 @@ Python ignores SIGPIPE, so a write to a pipe nobody reads raises BrokenPipeError
 the first one into OutputClosed — an Interrupted, so the player stops the device as it does on Ctrl-C —
 and points file descriptor 1 at /dev/null, so nothing later (a last line, the flush at exit) fails again.
 Other commands end quietly too (controller/cli/__init__.py); the README's exit-code table says with what.
+A write that fails for another reason (a full disk, a failing device: `> /dev/full`) stops a run the same
+way, and then it, like any command's, ends in one line that says so (`output_failure`), exit code 2.
 """
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import sys
@@ -16,9 +19,11 @@ from typing import TextIO, cast
 
 from controller.runs.player import Interrupted
 
+OUTPUT_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)  # the disk or device written is at fault
+
 
 class OutputClosed(Interrupted):
-    """The reader of standard output went away: stop the session, as Ctrl-C does."""
+    """The reader of standard output went away, or writing to it failed: stop the session, as Ctrl-C does."""
 
 
 def silence(stream: TextIO | None = None) -> None:
@@ -43,6 +48,7 @@ class GuardedOutput(io.TextIOBase):
         super().__init__()
         self._stream = stream
         self.broken = False
+        self.failure: OSError | None = None  # what broke it, unless its reader just went away
 
     def write(self, text: str) -> int:
         if not self.broken:
@@ -66,10 +72,21 @@ class GuardedOutput(io.TextIOBase):
     def _guard(self, action: Callable[[], object]) -> None:
         try:
             action()
-        except BrokenPipeError:
+        except OSError as err:  # a full disk or a failing device: the output is gone too, for a reason
             self.broken = True
+            self.failure = None if isinstance(err, BrokenPipeError) else err
             silence(self._stream)
             raise OutputClosed("standard output closed") from None
+
+
+def output_failure(err: OSError) -> str | None:
+    """What to say for an error writing output that no command turned into its own error: a full disk or
+    a failing device under standard output (`massagectl list > /dev/full`), with standard output pointed at
+    /dev/null so the flush at exit cannot fail again; None for any other OSError (a bug)."""
+    if err.errno not in OUTPUT_ERRNOS:
+        return None
+    silence()
+    return f"cannot write the output: {err.strerror or err}"
 
 
 def guarded(stream: TextIO | None) -> TextIO:

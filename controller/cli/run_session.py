@@ -12,7 +12,7 @@ from types import FrameType
 import click
 
 from controller import exitcodes
-from controller.cli.output import OutputClosed, guarded, is_tty
+from controller.cli.output import GuardedOutput, OutputClosed, guarded, is_tty
 from controller.cli.signals import stop_signals
 from controller.clock import Clock, RealClock, ScaledClock, VirtualClock
 from controller.errors import LinkError, MassagerError, OutputError
@@ -142,7 +142,8 @@ def run_program(program: str, *, port: str | None, profile: str, factor: float |
 def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: SessionLog | None,
          reconnect: bool, on_signal: SignalStop) -> int:
     interactive = is_tty(sys.stdout) and is_tty(sys.stdin) and not isinstance(clock, VirtualClock)
-    view = make_view(guarded(sys.stdout), interactive=interactive)  # `| head`: OutputClosed
+    out = guarded(sys.stdout)
+    view = make_view(out, interactive=interactive)  # `| head`, a full disk: OutputClosed
     session = make_session(open_link, clock, plan.policy,
                            on_state=lambda state, err: log.state(state, err) if log else None)
     player: Player | None = None
@@ -164,7 +165,12 @@ def _run(plan: RunPlan, clock: Clock, open_link: Callable[[], Link], log: Sessio
             with contextlib.suppress(OutputClosed):
                 view.finish("fault", "")
         raise
-    return _finish(session, player, outcome, view, log)
+    code = _finish(session, player, outcome, view, log)
+    failure = out.failure if isinstance(out, GuardedOutput) else None
+    if failure is not None:  # not a reader that left (`| head`): say why, now that the device is stopped
+        raise OutputError(f"cannot write to standard output: {failure.strerror or failure}; the device was "
+                          "stopped")
+    return code
 
 
 def _prepare(session: Session, plan: RunPlan, view: View, log: SessionLog | None,

@@ -48,7 +48,10 @@ def _columns() -> int:
 
 
 def _write(text: str) -> None:
-    """The help on standard output; a reader that went away (`| head -1`) ends it quietly, as click's does."""
+    """The help on standard output; a reader that went away (`| head -1`) ends it quietly, as click's does,
+    and an output that cannot be written is said in one line."""
+    if sys.stdout is None:  # `massagectl --help >&-`: nowhere to write, nothing to say
+        return
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -58,6 +61,11 @@ def _write(text: str) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # the interpreter's own flush at exit must not fail again
         sys.exit(exitcodes.OUTPUT_CLOSED)
+    except OSError as err:  # a full disk, a failing terminal: the one rule of the command line
+        from controller.cli import exit_if_output_failed
+
+        exit_if_output_failed(err)
+        raise
 
 
 def render() -> str:

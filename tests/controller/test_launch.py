@@ -86,3 +86,17 @@ def test_the_installed_console_script_is_this_entry_point() -> None:
     done = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "COLUMNS": "120"})
     assert done.returncode == 0 and done.stdout == HELP
+
+
+def test_an_output_that_cannot_be_written_is_one_line() -> None:
+    with open("/dev/full", "w") as full:
+        done = launch("--help", stdout=full, stderr=subprocess.PIPE, capture_output=False)
+    assert done.returncode == exitcodes.BAD_INPUT
+    errors = [line for line in done.stderr.splitlines() if not line.startswith("import time:")]
+    assert errors == ["massagectl: cannot write the output: No space left on device"]
+
+
+def test_no_standard_output_at_all_is_no_error() -> None:
+    done = subprocess.run(["bash", "-c", 'exec "$@" >&-', "-", sys.executable, "-c", AS_SCRIPT, "--help"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == ""

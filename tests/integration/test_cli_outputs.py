@@ -211,3 +211,36 @@ def test_other_commands_end_quietly_when_their_output_closes(args: list[str]) ->
     os.close(w)
     assert done.returncode == exitcodes.OUTPUT_CLOSED, done.stderr
     assert done.stderr == ""
+
+
+# --- standard output cannot be written: `massagectl … > /dev/full` --------------------------------------
+
+def test_output_failing_mid_run_stops_the_device_and_says_why(sim: SimProcess, tmp_path: Path) -> None:
+    """Standard output a file that the file-size limit lets grow past the first step, then refuses."""
+    out = tmp_path / "out.txt"
+    with out.open("w") as file:
+        done = subprocess.run([*MASSAGECTL, "run", "circulation-warmup", "--port", sim.port, "--no-log"],
+                              stdout=file, stderr=subprocess.PIPE, text=True, timeout=60,
+                              preexec_fn=lambda: _file_size_limit(600))
+    one_line_error(done, exitcodes.BAD_INPUT,
+                   "cannot write to standard output: File too large; the device was stopped")
+    assert "step 1/" in out.read_text()  # it was running when its output failed
+    stopped_by_the_host(sim.finish())
+
+
+def test_output_on_a_full_device_before_the_run_starts_is_one_line(sim: SimProcess) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([*MASSAGECTL, "run", "circulation-warmup", "--port", sim.port, "--no-log"],
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    one_line_error(done, exitcodes.BAD_INPUT,
+                   "cannot write to standard output: No space left on device; the device was stopped")
+    assert not [r for r in sim.finish() if r["kind"] == "actuator" and (r["intensity"] or r["heat"])]
+
+
+@pytest.mark.parametrize("args", [["list"], ["show", "sleep"], ["schema"],
+                                  ["validate", "programs/sleep.yaml"], ["--help"], ["list", "--help"]])
+def test_other_commands_say_in_one_line_that_their_output_cannot_be_written(args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([*MASSAGECTL, *args], stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=60, cwd=Path(__file__).resolve().parents[2])
+    one_line_error(done, exitcodes.BAD_INPUT, "cannot write the output: No space left on device")
