@@ -19,6 +19,7 @@ import click
 from pydantic import ValidationError
 
 from controller import exitcodes
+from controller.cli.output import silence
 from controller.cli.signals import SignalWait, stop_signals
 from controller.cli.web_run import ConsoleOptions, check_console, start_console
 from controller.clock import RealClock
@@ -150,17 +151,19 @@ def _start_bridge(hub: ServiceHub, broker: BrokerConfig) -> MqttBridge:
 
 
 class StatusPrinter:
-    """One line per device when its state, fault or note changes."""
+    """One line per device when its state, fault or note changes. If standard output cannot be written
+    (its reader gone, a full disk) the devices carry on and one warning says the lines stop there."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self._lock = threading.Lock()
         self._last: dict[str, tuple[str, str, str]] = {}
+        self.failed = False
 
     def __call__(self, status: DeviceStatus) -> None:
         key = (status.state, status.fault, status.note)
         with self._lock:
-            if self._last.get(status.device_id) == key:
+            if self.failed or self._last.get(status.device_id) == key:
                 return
             self._last[status.device_id] = key
             line = f"{status.device_id}: {status.state.replace('_', ' ')}"
@@ -170,5 +173,11 @@ class StatusPrinter:
                 line += f" [fault: {status.fault}]"
             if status.note:
                 line += f" — {status.note}"
-            self.stream.write(printable(line) + "\n")
-            self.stream.flush()
+            try:
+                self.stream.write(printable(line) + "\n")
+                self.stream.flush()
+            except OSError as err:
+                self.failed = True
+                silence(self.stream)
+                click.echo(f"massagectl: standard output cannot be written ({err.strerror or err}): no more "
+                           "status lines; the devices carry on", err=True)

@@ -3,16 +3,20 @@ refuses a bad configuration with FILE:LINE and no traceback."""
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
 import pytest
 
 from controller import exitcodes
+from controller.cli.serve_run import StatusPrinter
+from controller.service.api import DeviceStatus
 
 MASSAGECTL = [sys.executable, "-m", "controller.cli"]
 WAIT_S = 60.0
@@ -85,3 +89,25 @@ def test_a_bad_configuration_is_one_line_with_file_and_line(tmp_path: Path) -> N
 def test_bad_options_are_usage_errors(args: list[str]) -> None:
     done = subprocess.run([*MASSAGECTL, "serve", *args], capture_output=True, text=True, timeout=WAIT_S)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+
+
+class _Full(io.StringIO):
+    """A standard output on a full disk."""
+
+    writes = 0
+
+    def write(self, text: str) -> int:
+        _Full.writes += 1
+        raise OSError(28, "No space left on device")
+
+
+def test_unwritable_status_lines_end_in_one_warning(capsys: pytest.CaptureFixture[str]) -> None:
+    """`serve > /dev/full`: the devices carry on; one line on stderr instead of a traceback per status."""
+    printer = StatusPrinter(_Full())
+    status = DeviceStatus("a", "A", "foot", "ready", "", "", 0, "", "", 0.0, 0.0, 0, (), None, "", "",
+                          False, 1)
+    printer(status)
+    printer(replace(status, state="running", revision=2))
+    assert printer.failed and _Full.writes == 1, "no write after the first failure"
+    assert capsys.readouterr().err == ("massagectl: standard output cannot be written (No space left on "
+                                       "device): no more status lines; the devices carry on\n")
