@@ -243,9 +243,9 @@ class Player:
         if self._seen == State.RUNNING:
             self._held_at = self._position_at(now)
             self.budget.halt(now, self._afterwards_s(state))
-        if state == State.RUNNING:
-            self._origin = now - self._held_at
-            self.budget.run(now)
+        if state == State.RUNNING:  # from when its SET went out, not after its round trip and callbacks
+            self._origin = self.session.running_at - self._held_at
+            self.budget.run(self.session.running_at)
         if state == State.STOPPING:
             self._stop_by = now + self.session.stop_ramp_ms / 1000 + STOP_GRACE_S
         if state == State.FAULT:

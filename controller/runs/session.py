@@ -143,6 +143,7 @@ class Session:
         self.error: MassagerError | None = None
         self.sent: Settings = ()
         self.sent_changed_at = float("-inf")  # off since forever: the gate allows one ramp step
+        self.running_at = 0.0                 # RUNNING last entered, before its SET (the position's origin)
         self.link_last_set = float("-inf")
         self.last_status = float("-inf")
         self.temperature_c: float | None = None  # the plate, from the last STATUS
@@ -203,6 +204,7 @@ class Session:
         self.connected()
 
     def on_enter_running(self, settings: Settings = ()) -> None:
+        self.running_at = self.clock.now()
         self.apply(settings)
 
     def on_enter_paused(self) -> None:

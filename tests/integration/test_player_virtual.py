@@ -10,7 +10,7 @@ from controller.runs.session import State
 from controller.safety.policy import SafetyPolicy
 from programs import PROGRAMS_DIR
 from sim.faults import FaultPlan
-from tests.integration.harness import Run, actuation_s, expected, play, soft_stop_started, state_at
+from tests.integration.harness import Run, actuation_s, expected, play, prepare, soft_stop_started, state_at
 
 BUILT_INS = sorted(p.stem for p in PROGRAMS_DIR.glob("*.yaml"))
 
@@ -202,3 +202,22 @@ def test_in_process_reconnect_resumes_the_interrupted_step() -> None:
     assert run.outcome == Outcome.COMPLETED
     assert any(n.startswith("reconnected: resuming step") for n in run.notes)
     assert [a for a in run.device.applied if a.t > 30.0]
+
+
+def test_time_spent_announcing_a_start_does_not_shift_the_program() -> None:
+    """The program's position counts from the SET that started it, not from when the state change's
+    subscribers (a log, MQTT, the live view) are done: a 200 ms subscriber left every step 200 ms late
+    against the first (the serve benchmark's onsets showed it as a constant offset per device)."""
+    run = prepare()
+    clock = run.clock
+
+    def slow_subscriber(state: str, _kind: str) -> None:
+        if state == State.RUNNING:
+            clock.advance(0.2)
+
+    run.session._on_state = slow_subscriber
+    assert run.player.run() == Outcome.COMPLETED
+    for command in run.timeline.commands:
+        start = run.origin + command.start_s
+        assert state_at(run.device.timeline, start) == expected(command), (command.step, command.start_s)
+        assert state_at(run.device.timeline, start + command.duration_s - 1e-6) == expected(command)
