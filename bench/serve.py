@@ -1,8 +1,8 @@
 """Section `serve` of `python -m bench` (issue 11): `massagectl serve` under load, through a real broker.
 
 Three processes, as in use: Mosquitto (Debian's, on a free loopback port), `massagectl serve --config` with
-N devices, and N simulators on ptys in one helper process (bench/peers/simfarm.py). This process plays Home
-Assistant with a paho client. Measured:
+N devices (session logs on, as by default), and N simulators on ptys in one helper process
+(bench/peers/simfarm.py). This process plays Home Assistant with a paho client. Measured:
 
 1. round trip: publish `cmd/pause` (toggle) → the device pauses or resumes → the state message arrives,
    p50/p99 over alternating toggles on one running device;
@@ -108,7 +108,7 @@ class Setup:
         devices = "".join(f"  - {{id: {d}, name: {d}, port: '{p}', remote_start: true}}\n"
                           for d, p in zip(self.ids, ports, strict=True))
         config.write_text(f"devices:\n{devices}broker: {{host: 127.0.0.1, port: {self.broker.port}}}\n"
-                          f"program_dirs: ['{programs}']\nlogs: false\n")
+                          f"program_dirs: ['{programs}']\nlogs: true\nlog_dir: '{folder / 'logs'}'\n")
         return config
 
     def start_all(self) -> None:
