@@ -57,9 +57,9 @@ def _write(text: str) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         from controller import exitcodes
+        from controller.cli.output import silence
 
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's own flush at exit must not fail again
+        silence()  # the interpreter's own flush at exit must not fail again
         sys.exit(exitcodes.OUTPUT_CLOSED)
     except OSError as err:  # a full disk, a failing terminal: the one rule of the command line
         from controller.cli import exit_if_output_failed
@@ -87,4 +87,3 @@ def module_text(help_text: str) -> str:
     return (f'"""`massagectl --help` as click renders it at {FULL_WIDTH} columns: written by `python -m '
             'controller.launch`,\nchecked by tests/controller/test_launch.py."""\n\n'
             f'HELP = """\\\n{help_text}"""\n')
-
