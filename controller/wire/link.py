@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from controller.clock import Clock
@@ -94,7 +94,6 @@ class LinkCounters:
     keepalives: int = 0
     garbage_bytes: int = 0
     rejected_frames: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
 
 class Link:
