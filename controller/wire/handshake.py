@@ -42,6 +42,7 @@ ZONE_NAME = re.compile(rf"[a-z0-9_]{{1,{ZONE_NAME_MAX}}}")
 ACK_BYTES = 9
 RENEW_BYTES = 14
 GET_ZONE_BYTES = 8
+KEEPALIVE_BYTES = 8  # a KEEPALIVE, or a 1.0 HEARTBEAT: a header and nothing more
 GET_STATUS_BYTES = 8
 ZONE_INFO_MAX_BYTES = 4 + 4 + ZONE_NAME_MAX + 2 + 2  # header, fixed fields + name, CRC, COBS + 0x00
 
@@ -130,7 +131,9 @@ def plan_cadence(hello: HelloReply, minor: int, line_baud: int | None) -> Cadenc
     line's (§5), shortened where a lease is short, so that a renewal lost on the way is sent again before
     the lease it renews runs out (§5: one lost renewal never lets a lease run out); every exchange must
     fit in it. A 1.0 device hears nothing while the host waits for an answer, so its longest exchange must
-    also fit in one keep-alive period; a 1.1 device is sent KEEPALIVEs during the wait.
+    also fit in one keep-alive period; a 1.1 device is sent KEEPALIVEs during the wait. On a line with a
+    rate, the keep-alives its watchdog needs and one GET_ZONE must fit in the handshake's share of a
+    second (§9), or the paced handshake could never ask for the next zone.
     """
     cadence = cadence_for(hello.watchdog_ms, hello.max_lease_ms)
     entries = min(hello.zone_count, MAX_SET_ENTRIES)
@@ -144,6 +147,13 @@ def plan_cadence(hello: HelloReply, minor: int, line_baud: int | None) -> Cadenc
     if not minor:
         needs.append((longest, cadence.keepalive_s,
                       f"every answer within one keep-alive period ({cadence.keepalive_s * 1000:.0f} ms)"))
+    share = HANDSHAKE_SHARE * line_baud / BITS_PER_BYTE if line_baud else float("inf")
+    if _handshake_load(minor, cadence.keepalive_s) > share:
+        raise UnsupportedDevice(
+            f"cannot keep this device's limits at {line_baud} baud: its watchdog_ms {hello.watchdog_ms} "
+            f"needs a keep-alive every {cadence.keepalive_s * 1000:.1f} ms, which leaves no room in "
+            f"{HANDSHAKE_SHARE:.1%} of the line for its handshake (§9); use a faster line rate "
+            "(--baud 115200) or a device with a longer watchdog")
     for takes, every, what in needs:
         if takes > every:
             rate = f" at {line_baud} baud" if line_baud else ""
@@ -153,6 +163,15 @@ def plan_cadence(hello: HelloReply, minor: int, line_baud: int | None) -> Cadenc
                 "(frames plus the device's 20 ms reply time); use a faster line rate (--baud 115200) "
                 "or a device with longer limits")
     return replace(cadence, reply_timeout_s=timeout)
+
+
+def _handshake_load(minor: int, keepalive_s: float) -> float:
+    """Bytes a second, in the busier direction, of keep-alives at `keepalive_s` plus one GET_ZONE and its
+    largest answer: a KEEPALIVE has no answer; a 1.0 HEARTBEAT is ACKed."""
+    per_s = 1 / keepalive_s
+    tx = KEEPALIVE_BYTES * per_s + GET_ZONE_BYTES
+    rx = (0 if minor else ACK_BYTES * per_s) + ZONE_INFO_MAX_BYTES
+    return max(tx, rx)
 
 
 def _round_trip(n_bytes: int, line_baud: int | None) -> float:

@@ -368,10 +368,15 @@ class Link:
         return caps
 
     def _zone_info(self, index: int) -> ZoneInfo:
-        """GET_ZONE `index`, once the pacer says the line has room; keep-alives while it waits."""
-        if self._pacer is not None:
-            self._idle_until(self._pacer.ready_at(self.clock.now(), handshake.GET_ZONE_BYTES,
-                                                  handshake.ZONE_INFO_MAX_BYTES))
+        """GET_ZONE `index`, once the pacer says the line has room; keep-alives while it waits, and they
+        count too, so the pacer is asked again after each wait (plan_cadence refused a device whose
+        keep-alives alone would leave no room, so the room comes)."""
+        while self._pacer is not None:
+            ready = self._pacer.ready_at(self.clock.now(), handshake.GET_ZONE_BYTES,
+                                         handshake.ZONE_INFO_MAX_BYTES)
+            if ready <= self.clock.now():
+                break
+            self._idle_until(ready)
         return _expect(self.request(GetZone(index)), ZoneInfo)
 
     def _idle_until(self, until: float) -> None:

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from controller.clock import VirtualClock
-from controller.errors import DeviceRejected, LinkClosed, LinkTimeout, NotAMassager, ProtocolError
+from controller.errors import (
+    DeviceRejected,
+    LinkClosed,
+    LinkTimeout,
+    NotAMassager,
+    ProtocolError,
+    UnsupportedDevice,
+)
 from controller.wire import codec
 from controller.wire.handshake import GET_ZONE_BYTES
 from controller.wire.link import Link, LinkCounters, _expect
@@ -278,6 +285,32 @@ def test_at_9600_each_get_zone_waits_until_the_last_seconds_bytes_and_it_fit_an_
     assert len(asked) == 11 and asked[-1] > 1.0  # paced: more than a second for 11 zones
     for t in asked:
         assert sum(n for sent_at, n in sizes if t - 1.0 < sent_at < t) + GET_ZONE_BYTES <= 9600 / 10 / 8
+
+
+@pytest.mark.parametrize("watchdog_ms", [200, 250])
+def test_the_keep_alives_sent_while_a_get_zone_waits_count_before_it_is_sent(watchdog_ms: int) -> None:
+    """At a 200 ms watchdog a keep-alive goes every 75 ms (107 bytes a second at 9600): the GET_ZONEs went
+    out when the pacer had said they would fit, with the keep-alives sent meanwhile on top (133 bytes
+    against 120); the pacer is asked again after each wait now."""
+    line = Line(replace(PACED, watchdog_ms=watchdog_ms), PACED_ZONES, line_baud=9600)
+    Link(line, line.clock).handshake()
+    sizes = [(t, len(codec.encode_frame(f.seq, f.message))) for t, f in line.sent]
+    for t in (t for t, f in line.sent if f.message.TYPE == MsgType.GET_ZONE):  # a frame 1 s old has left
+        last_second = sum(n for sent_at, n in sizes if 0 < t - sent_at < 1.0 - 1e-9)
+        assert last_second + GET_ZONE_BYTES <= 9600 / 10 / 8, t
+
+
+@pytest.mark.parametrize(("minor", "watchdog_ms"), [(1, 190), (0, 250)])
+def test_a_device_whose_keep_alives_alone_would_fill_the_handshakes_share_is_refused(minor: int,
+                                                                                    watchdog_ms: int) -> None:
+    """§9: keep-alives at 3/8 of a 190 ms watchdog, with a GET_ZONE, pass an eighth of 9600 baud each
+    second (a 1.0 device ACKs each HEARTBEAT, so 250 ms is too short for one): refused before any GET_ZONE,
+    not paced for ever."""
+    line = Line(replace(PACED, watchdog_ms=watchdog_ms, minor=minor), PACED_ZONES, line_baud=9600)
+    with pytest.raises(UnsupportedDevice, match=f"watchdog_ms {watchdog_ms} needs a keep-alive every .*"
+                                                r"use a faster line rate \(--baud 115200\)"):
+        Link(line, line.clock).handshake()
+    assert MsgType.GET_ZONE not in line.types()
 
 
 def test_a_port_whose_reads_return_late_is_never_asked_to_wait_a_negative_time() -> None:
