@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import signal
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from typing import Protocol
 
 
@@ -57,6 +59,17 @@ class Wake:
             if select.select([self._read], [], [], left)[0]:
                 self._drain()  # set() raises the flag before it writes: the loop's test sees it
         return self._flag
+
+    @contextlib.contextmanager
+    def on_signals(self) -> Iterator[None]:
+        """While inside (in the main thread): a signal wakes `wait` from the C level, before its Python
+        handler runs. Without it, one that lands just before `wait` enters select(), or in another
+        thread, would leave a `wait` without a timeout asleep for ever (signal.set_wakeup_fd)."""
+        previous = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
+        try:
+            yield
+        finally:
+            signal.set_wakeup_fd(previous)
 
     def _drain(self) -> None:
         with contextlib.suppress(BlockingIOError):

@@ -48,7 +48,8 @@ class SignalWait:
 
     def wait(self) -> str:
         """Block until a stop signal arrives; its name (SIGTERM …)."""
-        self._wake.wait()
+        with self._wake.on_signals():
+            self._wake.wait()
         return signal.Signals(self.received[0]).name
 
     def close(self) -> None:

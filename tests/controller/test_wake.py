@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -65,3 +67,27 @@ def test_a_stale_byte_does_not_end_a_wait_early() -> None:
     start = clock.now()
     assert wake.wait(0.05) is False
     assert clock.now() - start >= 0.05
+
+
+SIGNAL_IN_ANOTHER_THREAD = """
+import os, signal, threading
+from controller.cli.signals import SignalWait, stop_signals
+waiter = SignalWait()
+with stop_signals(waiter):
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # the kernel must pick the other thread
+    def send():
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        os.kill(os.getpid(), signal.SIGTERM)
+    threading.Timer(0.2, send).start()
+    print(waiter.wait(), flush=True)
+"""
+
+
+def test_a_stop_signal_that_lands_in_another_thread_still_wakes_the_wait() -> None:
+    """`serve` and `sim` wait for a stop signal in select() with no timeout. A signal caught by another
+    thread, or one that lands just before select() is entered, runs its Python handler only when the main
+    thread next runs bytecode: without signal.set_wakeup_fd that wait slept on (seen once: `serve` ignored
+    SIGQUIT until killed)."""
+    done = subprocess.run([sys.executable, "-c", SIGNAL_IN_ANOTHER_THREAD], capture_output=True, text=True,
+                          timeout=20)
+    assert done.returncode == 0 and done.stdout.strip() == "SIGTERM", done.stderr
